@@ -1,0 +1,122 @@
+# procfile.systemd — the two commands of the README, and the pieces they are made of.
+#   make demo   set up, boot a sandbox server, deploy the example app into it
+#   make test   set up, run every test (unit, sanity, lint, molecule on real systemd)
+# Both install what they need themselves and are safe to run again.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SANDBOX := $(PYTHON) tools/sandbox.py
+COLLECTIONS := $(CURDIR)/.cache/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+DEMO_INVENTORY := .cache/demo-inventory.yml
+# Plain output in CI logs.
+ifdef CI
+export NO_COLOR := 1
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+endif
+MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+
+.PHONY: demo test test-compat deps apt venv collection unit sanity lint molecule clean sandbox-image
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make demo    deploy the example app into a local systemd sandbox server"
+	@echo "make test    run all tests (unit, sanity, lint, molecule on booted systemd)"
+	@echo "make test-compat   the role's tests on Debian bullseye and trixie (systemd 247, 257)"
+	@echo "make clean   destroy every sandbox server"
+
+# ---------------------------------------------------------------- set-up
+
+deps: apt venv collection
+
+# Install only what is missing, so that a re-run does not touch apt at all.
+apt:
+	@missing=$$(grep -v '^#' apt-packages.txt | xargs -n1 | while read -r p; do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || echo "$$p"; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt: installing $$missing"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The repository root is the collection; Ansible finds it through this symlink.
+collection:
+	@mkdir -p $(COLLECTIONS)/ansible_collections/procfile
+	@ln -sfn $(CURDIR) $(COLLECTIONS)/ansible_collections/procfile/systemd
+
+sandbox-image: apt
+	$(SANDBOX) build
+
+# The example app's packages (Flask, gunicorn, RQ, Redis), baked into a second image.
+DEMO_PACKAGES := python3-flask gunicorn python3-rq python3-redis redis-server
+DEMO_IMAGE := $(addprefix --extra=,$(DEMO_PACKAGES))
+DEMO_SECRETS := .cache/demo-secrets.yml
+DEMO_PLAY = $(BIN)/ansible-playbook -i $(DEMO_INVENTORY) -i examples/inventory/demo.yml -e @$(DEMO_SECRETS)
+
+# ---------------------------------------------------------------- the main job
+
+demo: deps apt
+	$(SANDBOX) up demo $(DEMO_IMAGE)
+	$(SANDBOX) inventory demo -o $(DEMO_INVENTORY)
+	@# A Redis password of the demo's own, never committed.
+	@[ -s $(DEMO_SECRETS) ] || (umask 077; $(PYTHON) -c 'import secrets; print("demo_redis_password: " + secrets.token_hex(16))' > $(DEMO_SECRETS))
+	$(DEMO_PLAY) examples/playbooks/redis.yml
+	$(DEMO_PLAY) playbooks/deploy.yml
+	$(DEMO_PLAY) examples/playbooks/enqueue.yml
+	@$(DEMO_PLAY) playbooks/deploy.yml --tags status
+	@echo
+	@echo "The example app runs in sandbox server 'demo'. Look around:"
+	@echo "  $(SANDBOX) ssh demo                                 # a shell on the server"
+	@echo "  $(SANDBOX) ssh demo systemctl list-units 'example*'"
+	@echo "  $(SANDBOX) ssh demo journalctl -f -u 'example-*'"
+	@echo "  $(DEMO_PLAY) playbooks/deploy.yml --tags status   # or pause, resume, logs, restart"
+	@echo "  make clean                                              # destroy the sandbox"
+
+# ---------------------------------------------------------------- tests
+
+test: deps
+	$(MAKE) unit sanity lint molecule
+	@echo "make test: all tests passed"
+
+unit:
+	$(BIN)/pytest -q tests/unit tests/functional
+
+sanity:
+	tools/ansible_test_bootstrap.sh
+	tools/sanity.sh
+
+lint:
+	$(BIN)/ansible-lint --profile production
+
+molecule: sandbox-image
+	$(SANDBOX) cleanup
+	@for s in $(MOLECULE_SCENARIOS); do echo "== molecule scenario $$s"; \
+	  $(BIN)/molecule test -s $$s || { $(SANDBOX) down --all; exit 1; }; done
+	tools/assert_sandbox_clean.sh
+
+# The role's scenario on the other Debian releases' systemd: bullseye (247) and trixie
+# (257); `make test` covers bookworm (252). About 8 minutes per release.
+COMPAT_SUITES ?= bullseye trixie
+test-compat: deps apt
+	$(SANDBOX) cleanup
+	@for suite in $(COMPAT_SUITES); do echo "== molecule scenario default on $$suite"; \
+	  $(SANDBOX) build --suite $$suite; \
+	  PROCFILE_SANDBOX_SUITE=$$suite $(BIN)/molecule test -s default || { $(SANDBOX) down --all; exit 1; }; done
+	tools/assert_sandbox_clean.sh
+
+clean:
+	-$(SANDBOX) down --all
+	$(SANDBOX) cleanup
+	rm -rf build

@@ -1,0 +1,39 @@
+"""Crashed processes come back; a stop reaches the app itself, behind a compound command."""
+
+import time
+
+from procfile_testlib import instances, props, wait_for
+
+
+def test_kill_9_brings_the_instance_back_within_2_seconds(host):
+    unit = "shop-worker@%d.service" % instances(host, "shop", "worker")[0]
+    before = props(host, unit, "MainPID", "NRestarts")
+    host.check_output("kill -9 %s", before["MainPID"])
+    started = time.monotonic()
+
+    def back():
+        p = props(host, unit, "MainPID", "NRestarts", "ActiveState", "SubState")
+        return p if p["ActiveState"] == "active" and p["SubState"] == "running" \
+            and p["MainPID"] not in ("0", before["MainPID"]) else None
+
+    after = wait_for(back, timeout=5, interval=0.05)
+    elapsed = time.monotonic() - started
+    assert after, props(host, unit, "ActiveState", "SubState", "MainPID")
+    assert elapsed <= 2.0, elapsed
+    assert int(after["NRestarts"]) == int(before["NRestarts"]) + 1
+
+
+def test_graceful_stop_reaches_the_app_behind_a_compound_command(host):
+    n = instances(host, "shop", "worker")[-1]
+    unit = "shop-worker@%d.service" % n
+    marker = "/var/lib/shop-data/worker-%d.stopped" % n
+    host.run("rm -f %s", marker)
+    # The unit's main process is the shell running "python3 worker.py ...; true";
+    # the app is its child and must get SIGTERM, not SIGKILL.
+    host.check_output("systemctl stop %s", unit)
+    assert host.file(marker).exists, "the app never saw the stop signal"
+    assert host.file(marker).content_string.startswith("signal 15 ")
+    assert props(host, unit, "ActiveState")["ActiveState"] == "inactive"
+    assert host.run("pgrep -f 'worker.py --name worker-%d'" % n).rc == 1, "orphaned app"
+    host.check_output("systemctl start %s", unit)
+    assert props(host, unit, "ActiveState")["ActiveState"] == "active"

@@ -1,0 +1,113 @@
+"""--tags pause / resume / status / logs / restart, with changed reported truthfully."""
+
+import json
+
+from procfile_testlib import adhoc, instances, playbook, props, recap_changed, wait_for
+
+TYPES = ("web", "worker", "scheduler")
+
+
+def running(host, app="shop"):
+    return dict((t, instances(host, app, t)) for t in TYPES)
+
+
+def enabled(host, app="shop"):
+    return dict((t, instances(host, app, t, "enabled")) for t in TYPES)
+
+
+def nothing(host):
+    return all(not ns for ns in running(host).values()) and all(not ns for ns in enabled(host).values())
+
+
+def test_pause_survives_a_reboot_and_resume_restores_the_same_numbers(host):
+    playbook("shop.yml")
+    before = running(host)
+    admin = dict((t, instances(host, "shop-admin", t)) for t in ("web", "worker"))
+    rc, out = playbook("shop.yml", "--tags", "pause")
+    assert recap_changed(out) >= 1 and "shop paused: 6 instances stopped and disabled" in out
+    assert nothing(host)
+    record = host.file("/var/lib/procfile-systemd/shop/paused.json")
+    assert record.user == "root" and record.mode == 0o600
+    assert json.loads(record.content_string)["instances"] == before
+
+    adhoc("ansible.builtin.reboot", "reboot_timeout=120")
+    host.run("systemctl is-system-running --wait")
+    assert nothing(host), running(host)
+    assert dict((t, instances(host, "shop-admin", t)) for t in ("web", "worker")) == admin
+
+    rc, out = playbook("shop.yml", "--tags", "resume")
+    assert recap_changed(out) >= 1
+    assert running(host) == before and enabled(host) == before
+    assert not record.exists
+    rc, out = playbook("shop.yml", "--tags", "resume")
+    assert recap_changed(out) == 0 and "shop is not paused: nothing to resume" in out
+
+
+def test_pause_twice_keeps_the_first_record_and_deploy_while_paused_starts_nothing(host):
+    playbook("shop.yml", shop_worker_count=2)
+    before = running(host)
+    playbook("shop.yml", "--tags", "pause")
+    rc, out = playbook("shop.yml", "--tags", "pause")
+    assert recap_changed(out) == 0 and "already paused; kept the first record" in out
+    # A deploy while paused updates units and environment but starts nothing.
+    rc, out = playbook("shop.yml", shop_worker_count=4, shop_secret="rotated-while-paused")
+    assert "shop is paused: units updated, no instance started" in out
+    assert nothing(host)
+    assert "rotated-while-paused" in host.file("/etc/procfile-systemd/shop/environment").content_string
+    playbook("shop.yml", "--tags", "resume")
+    assert running(host) == before
+    # The next plain deploy applies the inventory counts again.
+    playbook("shop.yml")
+    assert len(running(host)["worker"]) == 3
+
+
+def test_status_is_read_only_and_shows_a_crash_looping_instance(host, tmp_path):
+    playbook("deploy.yml", procfile_app="crashy", procfile_root="/srv/crashy",
+             procfile_base_port=9000, procfile_process_defaults={"restart_sec": 0.2})
+    unit = "crashy-crash@1.service"
+    assert wait_for(lambda: int(props(host, unit, "NRestarts")["NRestarts"]) >= 3, 15)
+    status_file = tmp_path / "status.json"
+    rc, out = playbook("deploy.yml", "--tags", "status", procfile_app="crashy",
+                       procfile_root="/srv/crashy", procfile_status_file=str(status_file))
+    assert recap_changed(out) == 0
+    assert "crashy: running" in out and "crashy-crash@1.service" in out
+    [row] = json.loads(status_file.read_text())["role-1"]["instances"]
+    assert row["unit"] == unit and row["unique_int"] == 1
+    assert row["restarts"] >= 3
+    assert row["state"] in ("activating", "active")  # never left failed
+    [counts] = json.loads(status_file.read_text())["role-1"]["types"]
+    assert counts == {"type": "crash", "wanted": 1, "running": counts["running"]}
+    playbook("deploy.yml", procfile_app="crashy", procfile_root="/srv/crashy",
+             procfile_base_port=9000, procfile_scale={"crash": 0})
+
+
+def test_status_table_for_shop(host):
+    rc, out = playbook("shop.yml", "--tags", "status")
+    assert recap_changed(out) == 0
+    for line in ("shop: running", "worker                3       3", "web                   2       2"):
+        assert line in out, out[-3000:]
+    for n in instances(host, "shop", "worker"):
+        assert "shop-worker@%d.service" % n in out
+
+
+def test_logs_show_what_processes_printed(host):
+    rc, out = playbook("shop.yml", "--tags", "logs", "-e", "procfile_log_lines=200",
+                       procfile_log_type="worker")
+    assert recap_changed(out) == 0
+    n = instances(host, "shop", "worker")[0]
+    assert "worker-%d up, UNIQUE_INT=%d" % (n, n) in out
+    assert "shop-web." not in out
+
+
+def test_restart_one_type_keeps_counts_and_other_types(host):
+    web = dict((n, props(host, "shop-web@%d.service" % n, "MainPID")["MainPID"])
+               for n in instances(host, "shop", "web"))
+    worker = dict((n, props(host, "shop-worker@%d.service" % n, "MainPID")["MainPID"])
+                  for n in instances(host, "shop", "worker"))
+    rc, out = playbook("shop.yml", "--tags", "restart", procfile_restart_type="web")
+    assert "shop: restarted 2 instances" in out and recap_changed(out) == 1
+    assert sorted(web) == instances(host, "shop", "web")
+    for n, pid in web.items():
+        assert props(host, "shop-web@%d.service" % n, "MainPID")["MainPID"] != pid
+    for n, pid in worker.items():
+        assert props(host, "shop-worker@%d.service" % n, "MainPID")["MainPID"] == pid

@@ -1,0 +1,107 @@
+"""Helpers shared by the molecule scenarios' tests: run plays again, read systemd state.
+
+Each scenario's tests/conftest.py puts this directory on sys.path and imports from here.
+"""
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCENARIO = Path(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", PROJECT / "molecule" / "default"))
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE")
+# An inventory directory a scenario adds to molecule's own (its molecule.yml passes it too).
+EXTRA_INVENTORIES = [str(SCENARIO / "inventory")] if (SCENARIO / "inventory").is_dir() else []
+
+
+def ansible_env():
+    env = dict(os.environ)
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(PROJECT / ".cache" / "collections")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    cfg = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "ansible.cfg"
+    if cfg.exists():
+        env["ANSIBLE_CONFIG"] = str(cfg)
+    return env
+
+
+def inventory_args():
+    assert INVENTORY, "run these tests through molecule (MOLECULE_INVENTORY_FILE)"
+    args = ["-i", INVENTORY]
+    for path in EXTRA_INVENTORIES:
+        args += ["-i", path]
+    return args
+
+
+def playbook(play, *args, check=True, **extra_vars):
+    """Run a play (plays/NAME of the scenario, or a path) against the scenario's hosts."""
+    path = Path(play) if "/" in play else SCENARIO / "plays" / play
+    cmd = ["ansible-playbook", *inventory_args(), str(path), *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(), check=False)
+    output = res.stdout + res.stderr
+    if check:
+        assert res.returncode == 0, output[-6000:]
+    return res.returncode, output
+
+
+def adhoc(module, args="", check=True):
+    cmd = ["ansible", "all", *inventory_args(), "-m", module]
+    if args:
+        cmd += ["-a", args]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(), check=False)
+    if check:
+        assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    return res
+
+
+def recap_changed(output):
+    """The changed= count of the (single-host) play recap."""
+    line = [x for x in output.splitlines() if " changed=" in x][-1]
+    return int(line.split(" changed=")[1].split()[0])
+
+
+def props(host, unit, *names):
+    out = host.check_output("systemctl show --property=%s -- %s", ",".join(names), unit)
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def instances(host, app, process_type, state="running"):
+    """Instance numbers of APP's TYPE that systemd has in STATE (running/enabled/loaded)."""
+    prefix = "%s-%s@" % (app, process_type)
+    if state == "enabled":
+        out = host.run("ls /etc/systemd/system/%s.target.wants/ 2>/dev/null", app).stdout
+        names = out.split()
+    else:
+        out = host.check_output("systemctl list-units --all --plain --no-legend --full '%s*'",
+                                prefix)
+        names = [line.split()[0] for line in out.splitlines()
+                 if state == "loaded" or line.split()[2:4] == ["active", "running"]]
+    return sorted(int(n[len(prefix):-len(".service")]) for n in names
+                  if n.startswith(prefix) and n.endswith(".service"))
+
+
+def wait_for(predicate, timeout=10.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def shop_pids(host):
+    """MainPID of every running shop instance."""
+    def read():
+        units = host.check_output(
+            "systemctl list-units --plain --no-legend --full 'shop-web@*' 'shop-worker@*' "
+            "'shop-scheduler@*' | awk '{print $1}'").split()
+        return dict((u, props(host, u, "MainPID")["MainPID"]) for u in units)
+    return read

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the procfile.systemd role renders and validates with (documented in *.yml)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.procfile.systemd.plugins.module_utils import units, validate
+
+
+def exec_command(command, instance="%i"):
+    try:
+        return units.exec_command(str(command), instance)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def env_file_value(value):
+    try:
+        return units.env_file_value(str(value))
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def app_errors(app):
+    return validate.app_errors(app)
+
+
+def input_errors(inputs):
+    return validate.validate(
+        inputs["app"], inputs["root"], inputs["user"], inputs["group"], inputs["allow_root"],
+        inputs["environment"], inputs["settings"], inputs["after"], inputs["types"],
+        inputs.get("defaults"))
+
+
+def instance_counts(types, scale, count_values, default, maximum):
+    counts, errors = validate.counts(list(types), scale, count_values, default, maximum)
+    return {"counts": counts, "errors": errors}
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "exec_command": exec_command,
+            "env_file_value": env_file_value,
+            "input_errors": input_errors,
+            "app_errors": app_errors,
+            "instance_counts": instance_counts,
+        }

@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Procfile parsing shared by the procfile.systemd modules and their unit tests.
+
+The rules are strict on purpose: a Procfile that a peer tool would half-understand
+(silently dropping a line it could not read) is an error here, named by file, line
+number and rule, so that nothing is deployed from a misread file.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+
+MAX_BYTES = 1024 * 1024
+MAX_NAME_LENGTH = 63
+RELEASE = "release"
+UNIQUE_INT_PLACEHOLDER = "{{UNIQUE_INT}}"
+
+# Variables every process gets without the user defining them: systemd's own
+# (HOME, USER, LOGNAME, SHELL, PATH, INVOCATION_ID ...), the shell's, and the ones the
+# role sets per instance (PORT, UNIQUE_INT, DYNO, PS, PROCFILE_*).
+BUILTIN_VARIABLES = frozenset((
+    "PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE",
+    "HOME", "PATH", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "IFS", "PPID",
+    "LANG", "INVOCATION_ID", "JOURNAL_STREAM", "RUNTIME_DIRECTORY", "STATE_DIRECTORY",
+    "OPTIND", "OPTARG",
+))
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+LINE_END_RE = re.compile(r"\r\n|\r|\n")
+# Control characters have no place in a command and could not be written into a unit
+# file faithfully; a tab is ordinary whitespace for the shell and is allowed.
+CONTROL_RE = re.compile(u"[\x00-\x08\x0b-\x1f\x7f]")
+CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+SHELL_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ProcfileError(Exception):
+    """A Procfile that cannot be used, with where and why."""
+
+    def __init__(self, source, line, rule, detail):
+        self.source = source
+        self.line = line
+        self.rule = rule
+        self.detail = detail
+        where = "%s, line %d" % (source, line) if line else source
+        super(ProcfileError, self).__init__("%s: %s [rule: %s]" % (where, detail, rule))
+
+    def to_dict(self):
+        return {"file": self.source, "line": self.line, "rule": self.rule,
+                "detail": self.detail, "msg": str(self)}
+
+
+def count_variable(name):
+    """The inventory variable that sets how many instances of a type run."""
+    return name.replace("-", "_") + "_count"
+
+
+def decode(data, source):
+    """Bytes of a Procfile as text: UTF-8, a leading BOM ignored, size-capped."""
+    if len(data) > MAX_BYTES:
+        raise ProcfileError(source, 0, "size",
+                            "file is %d bytes; a Procfile may have at most %d (1 MiB)"
+                            % (len(data), MAX_BYTES))
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ProcfileError(source, line, "encoding",
+                            "byte 0x%02x is not valid UTF-8; a Procfile must be UTF-8 text"
+                            % data[exc.start])
+
+
+def split_lines(text):
+    """\\n, \\r\\n and a lone \\r all end a line; a last line without one counts."""
+    lines = LINE_END_RE.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _is_blank_or_comment(line):
+    stripped = line.strip(" \t")
+    return stripped == "" or stripped.startswith("#")
+
+
+def parse(text, source="Procfile"):
+    """Parse Procfile text into a list of process dicts, in file order.
+
+    Raises ProcfileError naming the line and rule of the first problem found.
+    """
+    if isinstance(text, bytes):
+        text = decode(text, source)  # strips a leading BOM itself
+    else:
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+            raise ProcfileError(source, 0, "size", "text is larger than 1 MiB")
+        if text.startswith(u"\ufeff"):
+            text = text[1:]
+
+    processes = []
+    by_name = {}
+    by_count_var = {}
+    for number, raw in enumerate(split_lines(text), start=1):
+        if _is_blank_or_comment(raw):
+            continue
+        line = raw.strip(" \t")
+        if line.startswith(CONFLICT_MARKERS):
+            raise ProcfileError(source, number, "merge-conflict",
+                                "merge conflict marker %r: resolve the conflict first"
+                                % line[:7])
+        bad = CONTROL_RE.search(raw)
+        if bad:
+            raise ProcfileError(source, number, "control-character",
+                                "control character U+%04X is not allowed"
+                                % ord(bad.group(0)))
+        if ":" not in line:
+            raise ProcfileError(source, number, "syntax",
+                                "expected 'NAME: COMMAND', found no colon in %r"
+                                % _shorten(line))
+        name, command = line.split(":", 1)
+        name = name.strip(" \t")
+        command = command.strip(" \t")
+        _check_name(name, source, number)
+        if not command:
+            raise ProcfileError(source, number, "empty-command",
+                                "process %r has an empty command" % name)
+        if name in by_name:
+            raise ProcfileError(source, number, "duplicate-name",
+                                "process %r is already defined on line %d"
+                                % (name, by_name[name]["line"]))
+        variable = count_variable(name)
+        if variable in by_count_var:
+            other = by_count_var[variable]
+            raise ProcfileError(source, number, "count-variable-collision",
+                                "processes %r (line %d) and %r both map to the inventory "
+                                "variable %r; rename one" % (other["name"], other["line"],
+                                                             name, variable))
+        process = {
+            "name": name,
+            "command": command,
+            "line": number,
+            "variables": referenced_variables(command),
+            "release": name == RELEASE,
+            "count_variable": variable,
+        }
+        processes.append(process)
+        by_name[name] = process
+        by_count_var[variable] = process
+
+    if not processes:
+        raise ProcfileError(source, 0, "empty",
+                            "no process entries (the file is empty or only comments)")
+    return processes
+
+
+def _check_name(name, source, number):
+    if not name:
+        raise ProcfileError(source, number, "name",
+                            "missing process name before ':'")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ProcfileError(source, number, "name",
+                            "process name %r is %d characters long; at most %d"
+                            % (_shorten(name), len(name), MAX_NAME_LENGTH))
+    if not NAME_RE.match(name):
+        raise ProcfileError(source, number, "name",
+                            "invalid process name %r: use letters, digits, '-' and '_', "
+                            "starting with a letter or digit" % _shorten(name))
+
+
+def _shorten(text, limit=60):
+    return text if len(text) <= limit else text[:limit] + u"…"
+
+
+def referenced_variables(command):
+    """Names of variables a command references as $NAME or ${NAME...}.
+
+    Single-quoted text, $$ (the shell's PID) and \\$ are not references; positional and
+    special parameters ($1, $@, $?) are not variables anyone defines.
+    """
+    names = []
+    i = 0
+    n = len(command)
+    in_double = False
+    while i < n:
+        c = command[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'" and not in_double:
+            end = command.find("'", i + 1)
+            i = n if end < 0 else end + 1
+            continue
+        if c == '"':
+            in_double = not in_double
+            i += 1
+            continue
+        if c == "$" and i + 1 < n:
+            nxt = command[i + 1]
+            if nxt == "$":
+                i += 2
+                continue
+            if nxt == "{":
+                match = SHELL_NAME_RE.match(command, i + 2)
+                if match:
+                    names.append(match.group(0))
+                i += 2
+                continue
+            match = SHELL_NAME_RE.match(command, i + 1)
+            if match:
+                names.append(match.group(0))
+                i = match.end()
+                continue
+        i += 1
+    seen = set()
+    return [x for x in names if not (x in seen or seen.add(x))]
+
+
+def undefined_variables(processes, environment):
+    """Per process, the referenced variables that nothing defines."""
+    defined = set(environment or ()) | BUILTIN_VARIABLES
+    result = {}
+    for process in processes:
+        missing = [v for v in process["variables"] if v not in defined]
+        if missing:
+            result[process["name"]] = missing
+    return result
+
+
+def select_procfile(path, env=None):
+    """Which file to read for PATH (a directory or a file) and ENV, and why.
+
+    Returns (file path, reason). Raises ProcfileError when there is none.
+    """
+    if os.path.isdir(path):
+        if env:
+            variant = os.path.join(path, "Procfile_%s" % env)
+            if os.path.isfile(variant):
+                return variant, "Procfile_%s exists for env %r" % (env, env)
+            default = os.path.join(path, "Procfile")
+            if os.path.isfile(default):
+                return default, "no Procfile_%s in %s; using Procfile" % (env, path)
+        else:
+            default = os.path.join(path, "Procfile")
+            if os.path.isfile(default):
+                return default, "no env given; using Procfile"
+        raise ProcfileError(path, 0, "missing",
+                            "no Procfile%s in directory %s"
+                            % (" or Procfile_%s" % env if env else "", path))
+    if os.path.isfile(path):
+        return path, "path is a file"
+    raise ProcfileError(path, 0, "missing", "no such file or directory: %s" % path)
+
+
+def read_procfile(path):
+    """Read and parse a Procfile from disk."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BYTES:
+                raise ProcfileError(path, 0, "size",
+                                    "file is %d bytes; a Procfile may have at most %d (1 MiB)"
+                                    % (size, MAX_BYTES))
+            data = handle.read()
+    except (IOError, OSError) as exc:
+        raise ProcfileError(path, 0, "read", "cannot read: %s" % exc)
+    return parse(data, path)

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Quoting for systemd unit files, and the names procfile.systemd gives its units.
+
+systemd reads ``ExecStart=`` with rules of its own: ``%`` starts a specifier, ``$``
+expands an environment variable, ``\\`` starts a C escape, quotes group words and an
+unquoted ``;`` separates commands. A Procfile command must reach ``/bin/sh -c`` byte for
+byte, so it is written as one double-quoted word with each of those escaped.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+UNIQUE_INT_PLACEHOLDER = "{{UNIQUE_INT}}"
+MARKER_APP = "X-ProcfileApp"
+MARKER_TYPE = "X-ProcfileType"
+MARKER_BASE_PORT = "X-ProcfileBasePort"
+APP_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+
+_EXEC_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "$": "$$",
+    "%": "%%",
+    "\t": "\\t",
+}
+
+
+def exec_word(text):
+    """TEXT as one double-quoted word of an ExecStart= line, taken literally by systemd."""
+    if any(c in text for c in "\n\r\x00"):
+        raise ValueError("a command cannot contain a line break or NUL byte")
+    return '"' + "".join(_EXEC_ESCAPES.get(c, c) for c in text) + '"'
+
+
+def exec_command(command, instance="%i"):
+    """A Procfile command as a quoted ExecStart= word; {{UNIQUE_INT}} becomes INSTANCE.
+
+    INSTANCE is the specifier %i in template units (systemd puts the instance number
+    there), or a literal number.
+    """
+    return exec_word(command).replace(UNIQUE_INT_PLACEHOLDER, instance)
+
+
+def env_file_value(value):
+    """VALUE double-quoted for an EnvironmentFile=, arriving in the process exactly.
+
+    Inside double quotes systemd's env-file parser unescapes only \\\\, \\", \\` and \\$,
+    keeps every other byte (line breaks included) and expands nothing.
+    """
+    if "\x00" in value:
+        raise ValueError("an environment value cannot contain a NUL byte")
+    out = []
+    for c in value:
+        if c in '\\"`$':
+            out.append("\\")
+        out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def template_name(app, process_type):
+    return "%s-%s@.service" % (app, process_type)
+
+
+def instance_name(app, process_type, number):
+    return "%s-%s@%d.service" % (app, process_type, number)
+
+
+def target_name(app):
+    return "%s.target" % app
+
+
+def release_name(app):
+    return "%s-release.service" % app

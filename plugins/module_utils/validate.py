@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation of the role's inputs, run on the controller before anything is changed.
+
+Every function returns a list of messages, each naming the variable and the rule, so
+that the preflight check can show all problems at once instead of the first only.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, ENV_NAME_RE
+
+MAX_APP_LENGTH = 64
+# A path systemd and the shell both take literally: no spaces, quotes, % or $.
+PATH_RE = re.compile(r"^/[A-Za-z0-9._+/-]*\Z")
+USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
+UNIT_RE = re.compile(r"^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.(service|socket|target|mount|"
+                     r"path|timer|slice|scope|device|swap|automount)\Z")
+SERVICE_KEY_RE = re.compile(r"^[A-Z][A-Za-z0-9]+\Z")
+MEMORY_RE = re.compile(r"^([0-9]+[KMGT]?|[0-9]{1,2}%|100%|infinity)\Z")
+SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "TSTP", "WINCH", "KILL", "CONT")
+RESERVED_ENV = ("PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE")
+SETTING_KEYS = ("stop_signal", "stop_timeout", "restart_sec", "memory_max", "nice", "after",
+                "service")
+# Settings that the role writes itself, from the options above or by design.
+MANAGED_SERVICE_KEYS = ("ExecStart", "User", "Group", "WorkingDirectory", "EnvironmentFile",
+                        "Environment", "Restart", "KillMode", "Type")
+COUNT_RE = re.compile(r"^[0-9]+\Z")
+# What the role's vars lookup returns for a <type>_count variable that is not defined.
+UNSET = "__procfile_unset__"
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def app_errors(app):
+    if not isinstance(app, str) or not app:
+        return ["procfile_app is required: the app's name, the prefix of its units"]
+    if len(app) > MAX_APP_LENGTH or not APP_RE.match(app):
+        return ["procfile_app %r: use lowercase letters, digits and '-', starting with a "
+                "letter or digit, at most %d characters" % (app, MAX_APP_LENGTH)]
+    return []
+
+
+def path_errors(variable, path):
+    if not isinstance(path, str) or not path:
+        return ["%s is required: an absolute path" % variable]
+    if not PATH_RE.match(path) or path == "/":
+        return ["%s %r: an absolute path of letters, digits and . _ + - / (no spaces, "
+                "quotes, $ or %%), not /" % (variable, path)]
+    if any(part in (".", "..") for part in path.split("/")):
+        return ["%s %r: no '.' or '..' components" % (variable, path)]
+    return []
+
+
+def account_errors(variable, name, allow_root):
+    if not isinstance(name, str) or not USER_RE.match(name):
+        return ["%s %r: a user or group name of lowercase letters, digits, '_' and '-', "
+                "starting with a letter or '_', at most 32 characters" % (variable, name)]
+    if name == "root" and not allow_root:
+        return ["%s is root: processes run as root only with procfile_allow_root: true"
+                % variable]
+    return []
+
+
+def parse_count(value):
+    """A count as an int, or None when it is not a whole non-negative number."""
+    if _is_int(value):
+        return value if value >= 0 else None
+    if isinstance(value, str) and COUNT_RE.match(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def counts(types, scale, count_values, default, maximum):
+    """Wanted instance count per type, and the errors found.
+
+    TYPES: the Procfile's process types (release excluded); SCALE: procfile_scale;
+    COUNT_VALUES: {type: value of its <type>_count variable, or None (or UNSET) when
+    undefined}.
+    """
+    errors = []
+    result = {}
+    if not isinstance(scale, dict):
+        return {}, ["procfile_scale must be a dict of process type to count"]
+    unknown = sorted(set(scale) - set(types))
+    for name in unknown:
+        errors.append("procfile_scale names %r, which the Procfile does not have (types: %s)"
+                      % (name, ", ".join(types) or "none"))
+    default_count = parse_count(default)
+    if default_count is None:
+        errors.append("procfile_default_count %r: a whole number >= 0" % (default,))
+    for t in types:
+        variable = t.replace("-", "_") + "_count"
+        if t in scale:
+            source, raw = "procfile_scale[%r]" % t, scale[t]
+        elif count_values.get(t) not in (None, UNSET):
+            source, raw = variable, count_values[t]
+        else:
+            source, raw = "procfile_default_count", default
+        number = parse_count(raw)
+        if number is None:
+            errors.append("%s is %r: a count must be a whole number >= 0 (not negative, a "
+                          "float, a boolean or text)" % (source, raw))
+            continue
+        if number > maximum:
+            errors.append("%s is %d: more than procfile_max_count (%d) instances of one type"
+                          % (source, number, maximum))
+            continue
+        result[t] = number
+    return result, errors
+
+
+def environment_errors(environment):
+    if not isinstance(environment, dict):
+        return ["procfile_environment must be a dict of variable name to value"]
+    errors = []
+    for name, value in sorted(environment.items(), key=lambda kv: str(kv[0])):
+        if not isinstance(name, str) or not ENV_NAME_RE.match(name):
+            errors.append("procfile_environment name %r: a shell variable name (letters, "
+                          "digits, '_', not starting with a digit)" % (name,))
+            continue
+        if name in RESERVED_ENV:
+            errors.append("procfile_environment.%s: set by procfile.systemd for every "
+                          "instance; it cannot be overridden" % name)
+        if isinstance(value, (dict, list)) or value is None:
+            errors.append("procfile_environment.%s: the value must be text or a number, "
+                          "not %s" % (name, type(value).__name__))
+        elif "\x00" in str(value):
+            errors.append("procfile_environment.%s: the value contains a NUL byte" % name)
+    return errors
+
+
+def settings_errors(settings, types):
+    """procfile_process_settings: {type: {setting: value}}."""
+    if not isinstance(settings, dict):
+        return ["procfile_process_settings must be a dict of process type to settings"]
+    errors = []
+    for t, values in sorted(settings.items()):
+        where = "procfile_process_settings[%r]" % t
+        if t not in types:
+            errors.append("%s: the Procfile has no type %r (types: %s)"
+                          % (where, t, ", ".join(types)))
+            continue
+        if not isinstance(values, dict):
+            errors.append("%s must be a dict of settings" % where)
+            continue
+        errors.extend(setting_errors(where, values))
+    return errors
+
+
+def setting_errors(where, values):
+    errors = []
+    for key in sorted(set(values) - set(SETTING_KEYS)):
+        errors.append("%s.%s: unknown setting (known: %s)" % (where, key, ", ".join(SETTING_KEYS)))
+    if "stop_signal" in values and str(values["stop_signal"]).upper().replace("SIG", "", 1) \
+            not in SIGNALS:
+        errors.append("%s.stop_signal %r: one of %s" % (where, values["stop_signal"],
+                                                        ", ".join(SIGNALS)))
+    if "stop_timeout" in values and not (_is_int(values["stop_timeout"])
+                                         and 1 <= values["stop_timeout"] <= 86400):
+        errors.append("%s.stop_timeout %r: whole seconds from 1 to 86400"
+                      % (where, values["stop_timeout"]))
+    if "restart_sec" in values:
+        value = values["restart_sec"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600:
+            errors.append("%s.restart_sec %r: seconds from 0 to 3600" % (where, value))
+    if values.get("memory_max") is not None and not MEMORY_RE.match(str(values["memory_max"])):
+        errors.append("%s.memory_max %r: bytes with an optional K, M, G or T suffix, a "
+                      "percentage, or infinity" % (where, values["memory_max"]))
+    if values.get("nice") is not None and not (_is_int(values["nice"]) and -20 <= values["nice"] <= 19):
+        errors.append("%s.nice %r: a whole number from -20 to 19" % (where, values["nice"]))
+    if "after" in values:
+        errors.extend(after_errors(where + ".after", values["after"]))
+    if "service" in values:
+        service = values["service"]
+        if not isinstance(service, dict):
+            errors.append("%s.service must be a dict of [Service] settings" % where)
+        else:
+            for key, value in sorted(service.items()):
+                if not isinstance(key, str) or not SERVICE_KEY_RE.match(key):
+                    errors.append("%s.service: %r is not a systemd setting name" % (where, key))
+                elif key in MANAGED_SERVICE_KEYS:
+                    errors.append("%s.service.%s: written by procfile.systemd itself; use the "
+                                  "role's variables instead" % (where, key))
+                elif isinstance(value, (dict, list)) or any(c in str(value) for c in "\n\r\x00"):
+                    errors.append("%s.service.%s: the value must be one line of text" % (where, key))
+    return errors
+
+
+def after_errors(variable, units):
+    if not isinstance(units, list):
+        return ["%s must be a list of unit names" % variable]
+    return ["%s: %r is not a systemd unit name (e.g. redis-server.service)" % (variable, u)
+            for u in units if not isinstance(u, str) or not UNIT_RE.match(u)]
+
+
+def validate(app, root, user, group, allow_root, environment, settings, after, types,
+             defaults=None):
+    """All the checks that need no count values; returns a list of messages."""
+    errors = app_errors(app)
+    if defaults is not None:
+        errors += setting_errors("procfile_process_defaults", defaults) if isinstance(
+            defaults, dict) else ["procfile_process_defaults must be a dict of settings"]
+    errors += path_errors("procfile_root", root)
+    errors += account_errors("procfile_user", user, allow_root)
+    errors += account_errors("procfile_group", group, allow_root)
+    errors += environment_errors(environment)
+    errors += settings_errors(settings, types)
+    errors += after_errors("procfile_after", after)
+    return errors

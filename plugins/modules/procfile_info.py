@@ -1,0 +1,225 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: procfile_info
+short_description: Parse an application's Procfile
+version_added: "0.1.0"
+description:
+  - "Reads and parses a Procfile (C(NAME: COMMAND) lines) on the target, strictly."
+  - Every rejection names the file, the line number and the rule that failed, so that
+    nothing is deployed from a misread file.
+  - Reports the variables each command references and which of them nothing defines.
+  - The result is data. A command such as C(sidekiq -i {{UNIQUE_INT}}) is returned
+    exactly as written; it is never templated.
+author:
+  - procfile.systemd contributors (@procfile-systemd)
+options:
+  path:
+    description:
+      - The application directory, or the path of a Procfile itself.
+      - In a directory, the file read is C(Procfile_<env>) when O(env) is set and that
+        file exists, else C(Procfile).
+      - Mutually exclusive with O(content).
+    type: path
+  env:
+    description:
+      - Environment name, for example V(staging), selecting C(Procfile_<env>) in a
+        directory O(path).
+    type: str
+  content:
+    description:
+      - Parse this text instead of a file. Mutually exclusive with O(path).
+      - Text passed here through a templated variable is templated by Ansible first, so
+        C({{UNIQUE_INT}}) must not come this way; prefer O(path).
+    type: str
+  environment:
+    description:
+      - The variables the processes will have (names matter, values are ignored).
+      - Used to report C($VAR) and C(${VAR}) references that nothing defines.
+    type: dict
+    default: {}
+  strict:
+    description:
+      - Fail, instead of warning, when a command references an undefined variable.
+    type: bool
+    default: false
+notes:
+  - "Parsing rules: UTF-8 (a leading BOM is ignored); C(\\n), C(\\r\\n) and a lone C(\\r)
+    end a line; blank lines and lines starting with C(#) are ignored; an entry is
+    C(NAME: COMMAND), the command being everything after the first colon, trimmed."
+  - "Names use letters, digits, C(-) and C(_), start with a letter or digit and have at
+    most 63 characters. An empty command, a duplicate name, two names mapping to the
+    same inventory count variable, a line without a colon, a merge-conflict marker, a
+    control character, an empty file and a file over 1 MiB are errors."
+  - "The process named C(release) is flagged with RV(processes[].release=true): it is the
+    one-shot release phase and never runs as a service."
+  - "Variables every process gets are never reported as undefined: PORT, UNIQUE_INT, DYNO,
+    PS, PROCFILE_APP, PROCFILE_TYPE, HOME, PATH, USER, LOGNAME, SHELL, PWD, LANG and the
+    shell's own."
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - This module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    details:
+      - This module does not change anything.
+  platform:
+    platforms: posix
+seealso:
+  - name: Procfile format
+    description: The format as Heroku defines it.
+    link: https://devcenter.heroku.com/articles/procfile
+"""
+
+EXAMPLES = r"""
+- name: Parse the app's Procfile, preferring Procfile_staging
+  procfile.systemd.procfile_info:
+    path: /srv/shop
+    env: staging
+    environment:
+      RAILS_ENV: staging
+  register: __procfile
+
+- name: Show the process types
+  ansible.builtin.debug:
+    msg: "{{ __procfile.processes | map(attribute='name') | list }}"
+
+- name: Fail when a command uses a variable nothing defines
+  procfile.systemd.procfile_info:
+    path: /srv/shop/Procfile
+    environment: "{{ app_environment }}"
+    strict: true
+"""
+
+RETURN = r"""
+procfile:
+  description: The file that was read, or null when O(content) was parsed.
+  returned: always
+  type: str
+  sample: /srv/shop/Procfile_staging
+reason:
+  description: Why that file was chosen.
+  returned: always
+  type: str
+  sample: Procfile_staging exists for env 'staging'
+processes:
+  description: The process types, in file order.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The process type.
+      type: str
+      sample: worker
+    command:
+      description: The command, exactly as written (trimmed at both ends).
+      type: str
+      sample: bundle exec sidekiq -i {{UNIQUE_INT}}
+    line:
+      description: The line number of the entry.
+      type: int
+      sample: 2
+    variables:
+      description: Names of the variables the command references.
+      type: list
+      elements: str
+      sample: [PORT, RAILS_ENV]
+    release:
+      description: True for the one-shot release phase (the type named C(release)).
+      type: bool
+      sample: false
+    count_variable:
+      description: The inventory variable that sets this type's instance count.
+      type: str
+      sample: worker_beat_count
+undefined_variables:
+  description: Per process type, the referenced variables that nothing defines.
+  returned: success
+  type: dict
+  sample: {web: [SECRET_KEY_BASE]}
+error:
+  description: Where and why parsing failed.
+  returned: failure
+  type: dict
+  contains:
+    file:
+      description: The file (or C(content)) that failed.
+      type: str
+    line:
+      description: The line number, 0 when the problem is the file as a whole.
+      type: int
+    rule:
+      description: The rule that failed, for example V(duplicate-name).
+      type: str
+    detail:
+      description: What is wrong.
+      type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
+    ProcfileError,
+    parse,
+    read_procfile,
+    select_procfile,
+    undefined_variables,
+)
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path"),
+            env=dict(type="str"),
+            content=dict(type="str"),
+            environment=dict(type="dict", default={}, no_log=False),
+            strict=dict(type="bool", default=False),
+        ),
+        mutually_exclusive=[("path", "content")],
+        required_one_of=[("path", "content")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    result = dict(changed=False, procfile=None, reason="content was given")
+    try:
+        if params["content"] is not None:
+            processes = parse(params["content"], "content")
+        else:
+            result["procfile"], result["reason"] = select_procfile(params["path"], params["env"])
+            processes = read_procfile(result["procfile"])
+    except ProcfileError as exc:
+        module.fail_json(msg=str(exc), error=exc.to_dict(), **result)
+
+    # Only the names of the environment matter here; values (secrets) are never echoed.
+    undefined = undefined_variables(processes, params["environment"])
+    result.update(processes=processes, undefined_variables=undefined)
+    if undefined:
+        text = "; ".join("%s references %s" % (name, ", ".join("$" + v for v in names))
+                         for name, names in sorted(undefined.items()))
+        message = "variables that nothing defines: %s" % text
+        if params["strict"]:
+            module.fail_json(msg="%s (strict: true)" % message, **result)
+        module.warn(message)
+    module.exit_json(**result)
+
+
+def main():
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The role's input checks: each names the variable and the rule."""
+
+import pytest
+
+from ansible_collections.procfile.systemd.plugins.module_utils import validate
+from ansible_collections.procfile.systemd.plugins.module_utils.validate import UNSET
+
+TYPES = ["web", "worker", "worker-beat"]
+
+
+def counts(scale=None, values=None, default=1, maximum=1000):
+    return validate.counts(TYPES, scale or {}, values or {}, default, maximum)
+
+
+def test_count_precedence():
+    result, errors = counts({"web": 2}, {"web": 9, "worker": "3", "worker-beat": UNSET})
+    assert errors == []
+    assert result == {"web": 2, "worker": 3, "worker-beat": 1}
+
+
+@pytest.mark.parametrize("value, message", [
+    (-1, "worker_count is -1: a count must be a whole number >= 0"),
+    (2.5, "worker_count is 2.5"),
+    ("3.0", "worker_count is '3.0'"),
+    (True, "worker_count is True"),
+    ("lots", "worker_count is 'lots'"),
+    ([3], "worker_count is [3]"),
+    (1001, "worker_count is 1001: more than procfile_max_count (1000)"),
+])
+def test_bad_counts(value, message):
+    result, errors = counts(values={"worker": value})
+    assert any(e.startswith(message) for e in errors), errors
+
+
+def test_scale_for_unknown_type():
+    result, errors = counts({"cron": 1})
+    assert errors == ["procfile_scale names 'cron', which the Procfile does not have "
+                      "(types: web, worker, worker-beat)"]
+
+
+@pytest.mark.parametrize("app", ["", "Shop", "-shop", "shop_app", "shop/x", "a" * 65, "sh op",
+                                 "shop\n"])
+def test_bad_app(app):
+    assert validate.app_errors(app)
+
+
+@pytest.mark.parametrize("path", ["", "relative", "/", "/srv/../etc", "/srv/./x", "/srv/a b",
+                                  "/srv/$x", "/srv/100%", "/srv/a\nb", "-x"])
+def test_bad_root(path):
+    assert validate.path_errors("procfile_root", path)
+
+
+@pytest.mark.parametrize("user", ["root", "-x", "a b", "us@r", "a/b", "A", "x" * 33, "a\n"])
+def test_bad_user(user):
+    assert validate.account_errors("procfile_user", user, False)
+
+
+def test_root_allowed_explicitly():
+    assert validate.account_errors("procfile_user", "root", True) == []
+
+
+def test_environment():
+    assert validate.environment_errors({"GOOD_1": "x", "_X": 1}) == []
+    errors = validate.environment_errors({"1BAD": "x", "BAD-NAME": "x", "PORT": "1",
+                                          "LIST": [1], "NUL": "a\x00"})
+    assert len(errors) == 5
+    assert "procfile_environment.PORT: set by procfile.systemd" in " ".join(errors)
+
+
+def test_settings():
+    ok = {"worker": {"stop_signal": "TSTP", "stop_timeout": 25, "restart_sec": 0.5,
+                     "memory_max": "512M", "nice": 5, "after": ["redis-server.service"],
+                     "service": {"LimitNOFILE": 4096}}}
+    assert validate.settings_errors(ok, TYPES) == []
+    bad = {"cron": {}, "web": {"stop_signal": "BOGUS", "stop_timeout": 0, "restart_sec": -1,
+                               "memory_max": "lots", "nice": 40, "after": ["not a unit"],
+                               "service": {"ExecStart": "/bin/evil", "Foo": "a\nb"},
+                               "colour": "red"}}
+    errors = validate.settings_errors(bad, TYPES)
+    assert len(errors) == 10, errors
+    text = "\n".join(errors)
+    for needle in ("the Procfile has no type 'cron'", "stop_signal 'BOGUS'", "stop_timeout 0",
+                   "restart_sec -1", "memory_max 'lots'", "nice 40", "'not a unit'",
+                   "service.ExecStart: written by procfile.systemd", "service.Foo: the value",
+                   "colour: unknown setting"):
+        assert needle in text
