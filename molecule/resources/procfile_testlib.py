@@ -105,3 +105,38 @@ def shop_pids(host):
             "'shop-scheduler@*' | awk '{print $1}'").split()
         return dict((u, props(host, u, "MainPID")["MainPID"]) for u in units)
     return read
+
+
+SANDBOX = PROJECT / "tools" / "sandbox.py"
+
+
+def sandbox(*args):
+    res = subprocess.run(["python3", str(SANDBOX), *args], capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
+def address(name):
+    return json.loads(sandbox("info", name))["address"]
+
+
+@pytest.fixture(scope="session")
+def fleet():
+    """{name: testinfra host} for every server of the scenario, for fleet-wide tests."""
+    import testinfra  # pylint: disable=import-outside-toplevel
+    out = subprocess.run(["ansible-inventory", *inventory_args(), "--list"], capture_output=True,
+                         text=True, env=ansible_env(), check=True).stdout
+    names = sorted(json.loads(out)["_meta"]["hostvars"])
+    return dict((name, testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY))
+                for name in names)
+
+
+def background_playbook(play, *args, **extra_vars):
+    """Start a play without waiting; its own process group, so a test can SIGKILL the run."""
+    path = Path(play) if "/" in play else SCENARIO / "plays" / play
+    cmd = ["ansible-playbook", *inventory_args(), str(path), *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=ansible_env(), start_new_session=True)

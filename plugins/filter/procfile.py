@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.procfile.systemd.plugins.module_utils import units, validate
+from ansible_collections.procfile.systemd.plugins.plugin_utils import controller
 
 
 def exec_command(command, instance="%i"):
@@ -42,6 +43,20 @@ def instance_counts(types, scale, count_values, default, maximum):
     return {"counts": counts, "errors": errors}
 
 
+def health_checks(types, defaults, settings):
+    """{type: check} for the types whose merged settings have a health_check."""
+    checks = {}
+    for t in types:
+        check = (settings or {}).get(t, {}).get("health_check", (defaults or {}).get("health_check"))
+        if check:
+            checks[t] = dict({"path": "/", "timeout": 60, "status": None}, **check)
+    return checks
+
+
+def lock_is_stale(holder, timeout):
+    return controller.lock_is_stale(holder, timeout)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -50,4 +65,6 @@ class FilterModule(object):
             "input_errors": input_errors,
             "app_errors": app_errors,
             "instance_counts": instance_counts,
+            "lock_is_stale": lock_is_stale,
+            "health_checks": health_checks,
         }

@@ -26,7 +26,9 @@ MEMORY_RE = re.compile(r"^([0-9]+[KMGT]?|[0-9]{1,2}%|100%|infinity)\Z")
 SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "TSTP", "WINCH", "KILL", "CONT")
 RESERVED_ENV = ("PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE")
 SETTING_KEYS = ("stop_signal", "stop_timeout", "restart_sec", "memory_max", "nice", "after",
-                "service")
+                "service", "health_check")
+HEALTH_KEYS = ("path", "timeout", "status")
+HEALTH_PATH_RE = re.compile(r"^/[\x21-\x7e]*\Z")
 # Settings that the role writes itself, from the options above or by design.
 MANAGED_SERVICE_KEYS = ("ExecStart", "User", "Group", "WorkingDirectory", "EnvironmentFile",
                         "Environment", "Restart", "KillMode", "Type")
@@ -178,6 +180,8 @@ def setting_errors(where, values):
         errors.append("%s.nice %r: a whole number from -20 to 19" % (where, values["nice"]))
     if "after" in values:
         errors.extend(after_errors(where + ".after", values["after"]))
+    if values.get("health_check") is not None:
+        errors.extend(health_check_errors(where + ".health_check", values["health_check"]))
     if "service" in values:
         service = values["service"]
         if not isinstance(service, dict):
@@ -191,6 +195,26 @@ def setting_errors(where, values):
                                   "role's variables instead" % (where, key))
                 elif isinstance(value, (dict, list)) or any(c in str(value) for c in "\n\r\x00"):
                     errors.append("%s.service.%s: the value must be one line of text" % (where, key))
+    return errors
+
+
+def health_check_errors(where, check):
+    """health_check: {path: /health, timeout: 60, status: 200}; null switches it off."""
+    if not isinstance(check, dict):
+        return ["%s must be a dict with path, timeout and status (or null for none)" % where]
+    errors = ["%s.%s: unknown key (known: %s)" % (where, key, ", ".join(HEALTH_KEYS))
+              for key in sorted(set(check) - set(HEALTH_KEYS))]
+    path = check.get("path", "/")
+    if not isinstance(path, str) or not HEALTH_PATH_RE.match(path):
+        errors.append("%s.path %r: a URL path starting with '/', printable ASCII without "
+                      "spaces" % (where, path))
+    timeout = check.get("timeout", 60)
+    if not (_is_int(timeout) and 1 <= timeout <= 3600):
+        errors.append("%s.timeout %r: whole seconds from 1 to 3600" % (where, timeout))
+    status = check.get("status")
+    if status is not None and not (_is_int(status) and 100 <= status <= 599):
+        errors.append("%s.status %r: an HTTP status code (default: any 2xx or 3xx)"
+                      % (where, status))
     return errors
 
 

@@ -103,6 +103,12 @@ options:
   fingerprint:
     description: The fingerprint to record in O(fingerprint_file) after applying.
     type: str
+  lock_dir:
+    description:
+      - Where the app's lock lives (see M(procfile.systemd.procfile_lock)). O(phase=apply),
+        O(phase=pause), O(phase=resume) and O(phase=restart) hold its flock while they work.
+    type: path
+    default: /run/procfile-systemd
   unit_dir:
     description: Where the unit files are.
     type: path
@@ -232,6 +238,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
     ports,
     scan_owned_units,
 )
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import DEFAULT_LOCK_DIR, hold, lock_path
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     APP_RE,
     instance_name,
@@ -257,6 +264,12 @@ class Host(object):
             self.module.fail_json(msg="systemctl %s failed (rc %d): %s"
                                   % (" ".join(args), rc, (err or out).strip()))
         return out
+
+    def reset_failed(self, units):
+        """Forget units that a stop timeout's SIGKILL left failed (they were stopped on
+        purpose). Best effort: a unit systemd has already unloaded is no error."""
+        if units:
+            self.module.run_command([self.systemctl, "reset-failed", "--"] + list(units))
 
     def active_instances(self, app):
         """Instance units of this app's name prefix that run (or are being started).
@@ -466,6 +479,7 @@ def phase_pause(module, host, app, owned_types, unit_dir, state_file):
     if units:
         host.run("stop", "--", *units)
         host.run("disable", "--quiet", "--", *units)
+        host.reset_failed(units)
     module.exit_json(**result)
 
 
@@ -562,6 +576,7 @@ def run_module():
             fingerprint_file=dict(type="path"),
             fingerprint=dict(type="str"),
             unit_dir=dict(type="path", default="/etc/systemd/system"),
+            lock_dir=dict(type="path", default=DEFAULT_LOCK_DIR),
         ),
         required_if=[("phase", "pause", ["state_file"]), ("phase", "resume", ["state_file"])],
         supports_check_mode=True,
@@ -571,6 +586,10 @@ def run_module():
     if not APP_RE.match(app):
         module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % app)
     host = Host(module)
+    if phase in ("apply", "pause", "resume", "restart") and not module.check_mode:
+        # Held until this process exits: a run that takes over the lease of a killed run
+        # waits here for a module that run left working on the host.
+        hold(lock_path(p["lock_dir"], app))
     owned = scan_owned_units(unit_dir)
     mine = owned.get(app, {"templates": {}, "target": None})
     owned_types = sorted(mine["templates"])
@@ -650,6 +669,7 @@ def run_module():
     if surplus:
         host.run("stop", "--", *surplus)
         host.run("disable", "--quiet", "--", *surplus)
+        host.reset_failed(surplus)
     if removed_types:
         for t in removed_types:
             os.remove(mine["templates"][t])

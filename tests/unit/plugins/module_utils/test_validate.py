@@ -84,3 +84,17 @@ def test_settings():
                    "service.ExecStart: written by procfile.systemd", "service.Foo: the value",
                    "colour: unknown setting"):
         assert needle in text
+
+
+def test_health_check_setting():
+    from ansible_collections.procfile.systemd.plugins.module_utils.validate import setting_errors
+    assert setting_errors("s", {"health_check": {"path": "/up", "timeout": 5, "status": 204}}) == []
+    assert setting_errors("s", {"health_check": None}) == []
+    errors = setting_errors("s", {"health_check": {"path": "up x", "timeout": 0, "status": 99,
+                                                   "verb": "POST"}})
+    assert any("s.health_check.verb: unknown key" in e for e in errors)
+    assert any("s.health_check.path 'up x'" in e for e in errors)
+    assert any("s.health_check.timeout 0" in e for e in errors)
+    assert any("s.health_check.status 99" in e for e in errors)
+    assert setting_errors("s", {"health_check": "/up"}) == [
+        "s.health_check must be a dict with path, timeout and status (or null for none)"]

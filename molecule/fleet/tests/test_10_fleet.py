@@ -1,0 +1,108 @@
+"""Three servers, one inventory: placement by group_vars, rolling deploys behind a health gate."""
+
+import json
+import subprocess
+from pathlib import Path
+
+from procfile_testlib import PROJECT, address, instances, playbook, props
+
+DEPLOY = str(PROJECT / "playbooks" / "deploy.yml")
+WEB_HOSTS = ["fleet-web-1", "fleet-web-2"]
+WORKER_HOSTS = ["fleet-worker-1"]
+PORTS = [6001, 6002]
+PROBER = Path(__file__).with_name("prober.py")
+
+
+def web_body(host, port):
+    return host.check_output("python3 -c %s", "import urllib.request as u; print(u.urlopen("
+                             "'http://127.0.0.1:%d/', timeout=2).read().decode().strip())" % port)
+
+
+def test_each_server_runs_exactly_its_groups_types(fleet):
+    for name in WEB_HOSTS:
+        assert instances(fleet[name], "fleet", "web") == [1, 2], name
+        assert instances(fleet[name], "fleet", "worker", "loaded") == [], name
+    for name in WORKER_HOSTS:
+        assert instances(fleet[name], "fleet", "worker") == [1], name
+        assert instances(fleet[name], "fleet", "web", "loaded") == [], name
+
+
+def test_unique_int_is_per_server_and_repeats_across_servers(fleet):
+    numbers = dict((name, instances(host, "fleet", "web") + instances(host, "fleet", "worker"))
+                   for name, host in fleet.items())
+    for name, ns in numbers.items():
+        assert len(ns) == len(set(ns)), name
+    assert numbers["fleet-web-1"] == numbers["fleet-web-2"] == [1, 2]
+
+
+def test_both_web_servers_answer_on_the_same_ports(fleet):
+    for name in WEB_HOSTS:
+        for port in PORTS:
+            assert web_body(fleet[name], port) == "fleet 1/1 %d" % (port - 6000), name
+
+
+def test_release_ran_once_for_the_fleet(fleet):
+    ran = [name for name, host in fleet.items()
+           if props(host, "fleet-release.service", "ExecMainStartTimestampMonotonic")
+           ["ExecMainStartTimestampMonotonic"] not in ("", "0")]
+    assert ran == ["fleet-web-1"]
+
+
+class Prober:
+    """Probes every web port of the fleet from the servers' network while a run goes on."""
+
+    def __init__(self):
+        targets = ["%s:%d" % (address(name), port) for name in WEB_HOSTS for port in PORTS]
+        self.by_host = dict((name, ["%s:%d" % (address(name), p) for p in PORTS]) for name in WEB_HOSTS)
+        self.proc = subprocess.Popen(["ip", "netns", "exec", "sdh-hub", "python3", str(PROBER), *targets],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def stop(self):
+        out, _ = self.proc.communicate("stop\n", timeout=30)
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_rolling_deploy_keeps_a_web_server_answering(fleet):
+    """serial 1, a changed command, and a web that takes 2 s to listen after each restart."""
+    prober = Prober()
+    try:
+        _rc, output = playbook(DEPLOY, procfile_env="v2", procfile_serial=1,
+                               procfile_environment={"FLEET_VERSION": "1", "FLEET_START_DELAY": "2"})
+    finally:
+        rounds = prober.stop()
+    assert len(rounds) > 20, rounds
+    for probe in rounds:
+        answering = [name for name, targets in prober.by_host.items()
+                     if all(t in probe["up"] for t in targets)]
+        assert answering, "no web server answered at %.2f s: %s" % (probe["t"], probe)
+    # Each server was restarted (seen down) during the run: the check above is not vacuous.
+    for name, targets in prober.by_host.items():
+        assert any(not set(targets) <= set(p["up"]) for p in rounds), name
+    # Each web server was health-checked before the run moved on.
+    assert output.count("Wait until the instances answer their health checks") >= 3
+    for name in WEB_HOSTS:
+        for port in PORTS:
+            assert web_body(fleet[name], port) == "fleet 1/2 %d" % (port - 6000)
+
+
+def test_a_failing_health_check_stops_the_roll_out(fleet):
+    def snapshot(name):
+        host = fleet[name]
+        return (host.file("/etc/procfile-systemd/fleet/environment").sha256sum,
+                props(host, "fleet-web@1.service", "MainPID")["MainPID"],
+                props(host, "fleet-worker@1.service", "MainPID")["MainPID"])
+
+    untouched = dict((name, snapshot(name)) for name in ["fleet-web-2", "fleet-worker-1"])
+    rc, output = playbook(DEPLOY, check=False, procfile_env="v2", procfile_serial=1,
+                          procfile_environment={"FLEET_VERSION": "1", "FLEET_HEALTH": "broken"},
+                          procfile_process_settings={"web": {"health_check": {"path": "/health", "timeout": 4}}})
+    assert rc != 0
+    assert "fatal: [fleet-web-1]" in output
+    assert "health check failed for 2 instance(s) of fleet" in output
+    assert "fleet-web@1.service (http://127.0.0.1:6001/health): HTTP status 500" in output
+    for name, before in untouched.items():
+        assert snapshot(name) == before, name
+    # The next good deploy rolls everything forward again.
+    playbook(DEPLOY, procfile_env="v2", procfile_serial=1)
+    for name in WEB_HOSTS:
+        assert web_body(fleet[name], 6001) == "fleet 1/2 1"

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The per-app lock on a host: one ansible-playbook run at a time changes an app.
+
+A deploy is many tasks, each its own process on the host, so no kernel lock can span
+it. The lock is therefore a lease: a small JSON file naming the run that holds it, under
+/run (a tmpfs: a reboot frees it). Whether a holder is still alive is decided on the
+controller (see the controller_run lookup and the lock_is_stale filter), because only
+the controller can see its own ansible-playbook processes.
+
+Every read-modify-write of the lease happens under flock() on a guard file beside it,
+and the modules that change the host also hold that flock while they work, so a run
+that takes over a lease from a dead run still waits for a module the dead run left
+running on the host.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+
+DEFAULT_LOCK_DIR = "/run/procfile-systemd"
+
+
+def lock_path(lock_dir, app):
+    return os.path.join(lock_dir, "%s.lock" % app)
+
+
+@contextlib.contextmanager
+def guard(path):
+    """flock() on PATH.guard for the duration of the block (blocking)."""
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    fd = os.open(path + ".guard", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def hold(path):
+    """flock() on PATH.guard until this process exits (for a module's whole run)."""
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o700)
+    fd = os.open(path + ".guard", os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def read_holder(path):
+    """The lease's content, None when there is no lease."""
+    try:
+        with open(path) as handle:
+            text = handle.read()
+    except (IOError, OSError):
+        return None
+    try:
+        holder = json.loads(text)
+    except ValueError:
+        holder = None
+    if not isinstance(holder, dict) or not holder.get("token"):
+        # Unreadable: keep it held (never guess), but say what is there.
+        return {"token": "unreadable", "content": text[:200]}
+    return holder
+
+
+def _write(path, owner):
+    record = dict(owner)
+    record["acquired_at"] = int(time.time())
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as handle:
+        json.dump(record, handle, sort_keys=True)
+        handle.write("\n")
+    os.chmod(tmp, 0o600)
+    os.rename(tmp, path)
+    return record
+
+
+def acquire(path, owner, steal=None, dry_run=False):
+    """(acquired, holder, took_over_from).
+
+    Free, or already ours: take it. Held by STEAL (a token the controller found dead):
+    take it over. Held by anyone else: leave it and return the holder.
+    """
+    with guard(path):
+        holder = read_holder(path)
+        mine = holder is not None and holder.get("token") == owner["token"]
+        took_over = None
+        if holder is not None and not mine:
+            if steal is None or holder.get("token") != steal:
+                return False, holder, None
+            took_over = holder
+        if dry_run:
+            return True, dict(owner), took_over
+        if mine:
+            return True, holder, None
+        return True, _write(path, owner), took_over
+
+
+def release(path, token, dry_run=False):
+    """Remove the lease if TOKEN holds it; True when it was removed (or would be)."""
+    with guard(path):
+        holder = read_holder(path)
+        if holder is None or holder.get("token") != token:
+            return False
+        if not dry_run:
+            os.remove(path)
+        return True
+
+
+def describe(holder, now=None):
+    """One line about a lease holder, for error messages."""
+    if holder.get("token") == "unreadable":
+        return "an unreadable lock (%r)" % holder.get("content", "")
+    now = time.time() if now is None else now
+    since = holder.get("acquired_at")
+    age = "" if since is None else ", %d s ago, at %s" % (
+        max(0, now - since), time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since)))
+    return "run %s (ansible-playbook pid %s of %s on controller %s%s)" % (
+        holder.get("token"), holder.get("pid", "?"), holder.get("user", "?"),
+        holder.get("controller", "?"), age)

@@ -1,0 +1,198 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: procfile_health
+short_description: Wait until an app's instances answer HTTP on their PORT
+version_added: "0.1.0"
+description:
+  - Probes C(http://127.0.0.1:PORT/path) of every instance of the process types that have
+    a health check, in one call per host whatever the number of instances, until each
+    answers or the type's timeout passes.
+  - Healthy means the HTTP status is O(checks[].status), or any 2xx or 3xx when it is not
+    given. A connection refused, a timeout or another status is retried every half
+    second.
+  - The M(procfile.systemd.procfile) role runs it after the instances were started or
+    restarted; with C(serial), a failure stops the roll-out before the next hosts.
+author:
+  - procfile.systemd contributors (@procfile-systemd)
+options:
+  app:
+    description: The app's name (for unit names in messages).
+    type: str
+    required: true
+  base_port:
+    description: An instance's C(PORT) is O(base_port) plus its number.
+    type: int
+    required: true
+  instances:
+    description: The instance numbers per process type, e.g. C({web: [1, 2]}).
+    type: dict
+    required: true
+  checks:
+    description:
+      - Per process type, its check; types without one are not probed.
+      - C(path) (default C(/)), C(timeout) in seconds (default 60), C(status) (an exact
+        HTTP status; default any 2xx or 3xx).
+    type: dict
+    required: true
+  host:
+    description: The address the instances listen on, seen from the host itself.
+    type: str
+    default: 127.0.0.1
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: It only reads (sends GET requests).
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Wait for the web instances
+  procfile.systemd.procfile_health:
+    app: shop
+    base_port: 5000
+    instances: {web: [1, 2], worker: [3]}
+    checks: {web: {path: /health, timeout: 30}}
+"""
+
+RETURN = r"""
+healthy:
+  description: The instances that answered, with their port and status.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{unit: shop-web@1.service, port: 5001, status: 200, seconds: 0.4}]
+unhealthy:
+  description: The instances that did not answer in time, with their last error and unit state.
+  returned: on failure
+  type: list
+  elements: dict
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.six.moves.urllib.request import build_opener, HTTPRedirectHandler, ProxyHandler
+
+from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, instance_name
+
+
+class _NoRedirect(HTTPRedirectHandler):
+    """A 3xx is an answer; following it could leave the instance."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# No proxy from the environment: the instance is on this host.
+OPENER = build_opener(ProxyHandler({}), _NoRedirect())
+
+
+def probe(url, timeout=2.0):
+    """(HTTP status, None) or (None, error)."""
+    try:
+        response = OPENER.open(url, timeout=timeout)
+        try:
+            return response.getcode(), None
+        finally:
+            response.close()
+    except HTTPError as exc:
+        return exc.code, None
+    except Exception as exc:  # noqa: B902 - any failure to connect is "not yet"
+        return None, str(getattr(exc, "reason", exc))
+
+
+def healthy_status(status, expected):
+    if status is None:
+        return False
+    return status == expected if expected is not None else 200 <= status < 400
+
+
+def unit_states(module, units):
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl or not units:
+        return {}
+    rc, out, _err = module.run_command([systemctl, "show", "--property=Id,ActiveState,SubState,NRestarts",
+                                        "--"] + units)
+    states = {}
+    for block in out.strip().split("\n\n") if rc == 0 else []:
+        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        states[props.get("Id")] = "%s/%s, %s restarts" % (
+            props.get("ActiveState"), props.get("SubState"), props.get("NRestarts", "?"))
+    return states
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=dict(
+            app=dict(type="str", required=True),
+            base_port=dict(type="int", required=True),
+            instances=dict(type="dict", required=True),
+            checks=dict(type="dict", required=True),
+            host=dict(type="str", default="127.0.0.1"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if not APP_RE.match(p["app"]):
+        module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % p["app"])
+    started = time.time()
+    pending = []
+    for t, check in sorted(p["checks"].items()):
+        if not check:
+            continue
+        for n in p["instances"].get(t) or []:
+            port = p["base_port"] + int(n)
+            pending.append(dict(unit=instance_name(p["app"], t, int(n)), type=t, port=port,
+                                url="http://%s:%d%s" % (p["host"], port, check.get("path") or "/"),
+                                expected=check.get("status"),
+                                deadline=started + int(check.get("timeout") or 60),
+                                error="not probed yet"))
+    healthy, failed = [], []
+    while pending:
+        for item in list(pending):
+            status, error = probe(item["url"])
+            if healthy_status(status, item["expected"]):
+                healthy.append(dict(unit=item["unit"], port=item["port"], status=status,
+                                    seconds=round(time.time() - started, 1)))
+                pending.remove(item)
+                continue
+            item["error"] = error or "HTTP status %d" % status
+            if time.time() >= item["deadline"]:
+                failed.append(item)
+                pending.remove(item)
+        if pending:
+            time.sleep(0.5)
+    if failed:
+        states = unit_states(module, [f["unit"] for f in failed])
+        unhealthy = [dict(unit=f["unit"], port=f["port"], url=f["url"], error=f["error"],
+                          unit_state=states.get(f["unit"], "unknown")) for f in failed]
+        module.fail_json(
+            msg="health check failed for %d instance(s) of %s on this host: %s" % (
+                    len(failed), p["app"], "; ".join(
+                        "%s (%s): %s, unit %s" % (u["unit"], u["url"], u["error"], u["unit_state"])
+                        for u in unhealthy)),
+            healthy=healthy, unhealthy=unhealthy)
+    module.exit_json(changed=False, healthy=healthy)
+
+
+def main():
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

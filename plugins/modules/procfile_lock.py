@@ -1,0 +1,173 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: procfile_lock
+short_description: Take or give back an app's lock on a host, so that two runs never interleave
+version_added: "0.1.0"
+description:
+  - A deploy, pause, resume or restart of an app is several tasks. Two
+    C(ansible-playbook) runs for the same app and host at once would interleave their
+    changes (the units of one, the counts of the other). This module takes a per-app
+    lease on the host before the first change and gives it back at the end.
+  - The lease is a root-only JSON file under O(lock_dir) (C(/run), so a reboot frees it)
+    naming the run that holds it (controller, user, C(ansible-playbook) PID). Reads and
+    writes of it are serialized with C(flock).
+  - A lease held by another run is never taken silently. With O(wait), the module waits
+    up to that many seconds for it to be given back. Whether a holder is dead is decided
+    on the controller (lookup C(procfile.systemd.controller_run) and filter
+    C(procfile.systemd.lock_is_stale)), which then passes its token as O(steal).
+  - Part of the M(procfile.systemd.procfile) role.
+author:
+  - procfile.systemd contributors (@procfile-systemd)
+options:
+  app:
+    description: The app's name.
+    type: str
+    required: true
+  owner:
+    description:
+      - The run that takes the lease, from C(lookup('procfile.systemd.controller_run')).
+      - Must have a C(token); C(controller), C(boot_id), C(user) and C(pid) are recorded
+        to say who holds the lease.
+    type: dict
+    required: true
+  state:
+    description: V(present) takes the lease, V(absent) gives it back (if O(owner) holds it).
+    type: str
+    choices: [present, absent]
+    default: present
+  steal:
+    description: The token of a holder the controller found dead; its lease is taken over.
+    type: str
+  wait:
+    description: Seconds to wait for a lease held by another run to be given back.
+    type: int
+    default: 0
+  lock_dir:
+    description: Where the leases are kept (root-only).
+    type: path
+    default: /run/procfile-systemd
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reports whether the lease would be taken; writes nothing.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - When the lease is held by another run, the module does not fail; it returns
+    RV(acquired=false) and the RV(holder), so that the role can decide (take over from a
+    dead run, or fail with a message naming the holder).
+"""
+
+EXAMPLES = r"""
+- name: Take the app's lock
+  procfile.systemd.procfile_lock:
+    app: shop
+    owner: "{{ lookup('procfile.systemd.controller_run') }}"
+  register: lock
+
+- name: Give it back
+  procfile.systemd.procfile_lock:
+    app: shop
+    owner: "{{ lookup('procfile.systemd.controller_run') }}"
+    state: absent
+"""
+
+RETURN = r"""
+acquired:
+  description: Whether O(owner) holds the lease now (with O(state=present)).
+  returned: always
+  type: bool
+holder:
+  description: Who holds the lease when it is not O(owner); null when it is free or ours.
+  returned: always
+  type: dict
+  sample: {token: "ctl:1a2b3c4d:4242:99881", controller: ctl, user: root, pid: 4242, acquired_at: 1795000000}
+holder_description:
+  description: RV(holder) in words, for messages.
+  returned: when another run holds the lease
+  type: str
+took_over_from:
+  description: The dead holder whose lease was taken over (O(steal)).
+  returned: when a lease was taken over
+  type: dict
+path:
+  description: The lease file.
+  returned: always
+  type: str
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
+    acquire,
+    describe,
+    lock_path,
+    release,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=dict(
+            app=dict(type="str", required=True),
+            owner=dict(type="dict", required=True),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            steal=dict(type="str"),
+            wait=dict(type="int", default=0),
+            lock_dir=dict(type="path", default="/run/procfile-systemd"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if not APP_RE.match(p["app"]):
+        module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % p["app"])
+    owner = p["owner"]
+    if not owner.get("token"):
+        module.fail_json(msg="owner must have a token (use lookup('procfile.systemd.controller_run'))")
+    path = lock_path(p["lock_dir"], p["app"])
+
+    if p["state"] == "absent":
+        removed = release(path, owner["token"], dry_run=module.check_mode)
+        module.exit_json(changed=removed, acquired=False, holder=None, path=path)
+
+    deadline = time.time() + max(0, p["wait"])
+    while True:
+        acquired, holder, took_over = acquire(path, owner, p["steal"], dry_run=module.check_mode)
+        if acquired or time.time() >= deadline:
+            break
+        time.sleep(0.5)
+    if not acquired:
+        module.exit_json(changed=False, acquired=False, holder=holder, path=path,
+                         holder_description=describe(holder))
+    result = dict(changed=False, acquired=True, holder=None, path=path)
+    if took_over is not None:
+        result["took_over_from"] = took_over
+        module.warn("took over the lock of app '%s' from %s, which is gone (it was killed or "
+                    "lost its connection): its changes may be half done, this run completes "
+                    "them" % (p["app"], describe(took_over)))
+    # The lease lives only for the run: taking it is not a change to report.
+    module.exit_json(**result)
+
+
+def main():
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ansible-playbook run on the controller, as the holder of an app's lock."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import getpass
+import os
+import socket
+import time
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def process_start(pid):
+    """The process's start time in clock ticks since boot (from /proc), or None."""
+    stat = _read("/proc/%d/stat" % pid)
+    if stat is None:
+        return None
+    try:
+        return stat.rsplit(b")", 1)[1].split()[19].decode()
+    except IndexError:
+        return None
+
+
+def _parent(pid):
+    stat = _read("/proc/%d/stat" % pid)
+    try:
+        return int(stat.rsplit(b")", 1)[1].split()[1])
+    except (AttributeError, IndexError, ValueError):
+        return 0
+
+
+def main_process():
+    """The PID of the ansible-playbook process itself.
+
+    Tasks run in worker processes forked from it; a fork has the same command line as
+    its parent, so the run's main process is the oldest ancestor with ours.
+    """
+    pid = os.getpid()
+    cmdline = _read("/proc/%d/cmdline" % pid)
+    while True:
+        parent = _parent(pid)
+        if parent <= 1 or _read("/proc/%d/cmdline" % parent) != cmdline:
+            return pid
+        pid = parent
+
+
+def boot_id():
+    text = _read("/proc/sys/kernel/random/boot_id")
+    return text.decode().strip() if text else ""
+
+
+def current_run():
+    pid = main_process()
+    start = process_start(pid) or ""
+    controller = socket.gethostname()
+    boot = boot_id()
+    return {
+        "token": "%s:%s:%d:%s" % (controller, boot[:8], pid, start),
+        "controller": controller,
+        "boot_id": boot,
+        "user": getpass.getuser(),
+        "pid": pid,
+        "pid_start": start,
+    }
+
+
+def run_is_alive(holder):
+    """True/False for a holder on this controller (same boot), None for any other."""
+    if holder.get("controller") != socket.gethostname() or holder.get("boot_id") != boot_id():
+        return None
+    try:
+        pid = int(holder.get("pid"))
+    except (TypeError, ValueError):
+        return None
+    return process_start(pid) == str(holder.get("pid_start"))
+
+
+def lock_is_stale(holder, timeout, now=None):
+    """Whether a lock's holder is gone.
+
+    On this controller that is known for sure (its ansible-playbook process has exited).
+    A holder on another controller is only presumed gone once its lease is older than
+    TIMEOUT seconds.
+    """
+    if not holder or holder.get("token") in (None, "unreadable"):
+        return False
+    alive = run_is_alive(holder)
+    if alive is not None:
+        return not alive
+    now = time.time() if now is None else now
+    try:
+        return now - float(holder.get("acquired_at")) > float(timeout)
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,94 @@
+"""The per-app lease: one run at a time, taken over only from a holder named dead."""
+
+import json
+import multiprocessing
+import os
+import time
+
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
+    acquire,
+    describe,
+    hold,
+    lock_path,
+    read_holder,
+    release,
+)
+
+A = {"token": "ctl:boot:100:5", "controller": "ctl", "user": "root", "pid": 100}
+B = {"token": "ctl:boot:200:7", "controller": "ctl", "user": "root", "pid": 200}
+
+
+def test_free_lock_is_taken_and_recorded(tmp_path):
+    path = lock_path(str(tmp_path / "run"), "shop")
+    acquired, holder, took_over = acquire(path, A)
+    assert acquired and took_over is None
+    record = json.loads(open(path).read())
+    assert record["token"] == A["token"] and record["acquired_at"] <= time.time()
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(os.path.dirname(path)).st_mode & 0o777) == "0o700"
+
+
+def test_the_holder_may_take_it_again(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    assert acquire(path, A)[0]
+
+
+def test_another_run_is_refused_and_told_who_holds_it(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    acquired, holder, _ = acquire(path, B)
+    assert not acquired and holder["token"] == A["token"]
+    assert "pid 100" in describe(holder) and "controller ctl" in describe(holder)
+
+
+def test_takeover_only_of_the_holder_named(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    assert not acquire(path, B, steal="someone-else")[0]
+    acquired, _, took_over = acquire(path, B, steal=A["token"])
+    assert acquired and took_over["token"] == A["token"]
+    assert read_holder(path)["token"] == B["token"]
+
+
+def test_release_removes_only_its_own_lock(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    assert not release(path, B["token"])
+    assert os.path.exists(path)
+    assert release(path, A["token"])
+    assert not os.path.exists(path)
+    assert not release(path, A["token"])
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    assert acquire(path, A, dry_run=True)[0]
+    assert not os.path.exists(path)
+
+
+def test_unreadable_lock_is_never_taken(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    open(path, "w").write("garbage")
+    acquired, holder, _ = acquire(path, A)
+    assert not acquired and holder["token"] == "unreadable"
+    assert "unreadable" in describe(holder)
+
+
+def _hold_for(path, seconds, ready):
+    hold(path)
+    ready.set()
+    time.sleep(seconds)
+
+
+def test_a_module_holding_the_guard_delays_a_takeover(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    ready = multiprocessing.Event()
+    worker = multiprocessing.Process(target=_hold_for, args=(path, 1.0, ready))
+    worker.start()
+    ready.wait(5)
+    started = time.monotonic()
+    assert acquire(path, B, steal=A["token"])[0]
+    assert time.monotonic() - started >= 0.5
+    worker.join()
