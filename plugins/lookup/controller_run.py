@@ -11,9 +11,9 @@ name: controller_run
 version_added: "0.1.0"
 short_description: Who this ansible-playbook run is, as the owner of an app's lock
 description:
-  - Returns one dict naming the running C(ansible-playbook) process on the controller:
-    the controller's host name and boot ID, the user, the process's PID and start time,
-    and a C(token) made of them that differs between two runs at the same time.
+  - Returns one dict naming the running C(ansible-playbook) process on the controller,
+    with the controller's host name and boot ID, the user, the process's PID and start
+    time, and a C(token) made of them that differs between two runs at the same time.
   - The M(procfile.systemd.procfile_lock) module records it on the host;
     the C(procfile.systemd.lock_is_stale) filter uses it to tell whether a lock's holder
     on this same controller is still running.

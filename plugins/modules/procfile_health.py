@@ -16,8 +16,8 @@ description:
   - Probes C(http://127.0.0.1:PORT/path) of every instance of the process types that have
     a health check, in one call per host whatever the number of instances, until each
     answers or the type's timeout passes.
-  - Healthy means the HTTP status is O(checks[].status), or any 2xx or 3xx when it is not
-    given. A connection refused, a timeout or another status is retried every half
+  - Healthy means the HTTP status is the check's C(status), or any 2xx or 3xx when it
+    is not given. A connection refused, a timeout or another status is retried every half
     second.
   - The M(procfile.systemd.procfile) role runs it after the instances were started or
     restarted; with C(serial), a failure stops the roll-out before the next hosts.
@@ -33,7 +33,7 @@ options:
     type: int
     required: true
   instances:
-    description: The instance numbers per process type, e.g. C({web: [1, 2]}).
+    description: "The instance numbers per process type, e.g. C({web: [1, 2]})."
     type: dict
     required: true
   checks:
@@ -181,12 +181,10 @@ def run_module():
         states = unit_states(module, [f["unit"] for f in failed])
         unhealthy = [dict(unit=f["unit"], port=f["port"], url=f["url"], error=f["error"],
                           unit_state=states.get(f["unit"], "unknown")) for f in failed]
-        module.fail_json(
-            msg="health check failed for %d instance(s) of %s on this host: %s" % (
-                    len(failed), p["app"], "; ".join(
-                        "%s (%s): %s, unit %s" % (u["unit"], u["url"], u["error"], u["unit_state"])
-                        for u in unhealthy)),
-            healthy=healthy, unhealthy=unhealthy)
+        details = "; ".join("%s (%s): %s, unit %s" % (u["unit"], u["url"], u["error"], u["unit_state"])
+                            for u in unhealthy)
+        module.fail_json(msg="health check failed for %d instance(s) of %s on this host: %s"
+                         % (len(failed), p["app"], details), healthy=healthy, unhealthy=unhealthy)
     module.exit_json(changed=False, healthy=healthy)
 
 

@@ -37,7 +37,7 @@ def test_the_holder_may_take_it_again(tmp_path):
 def test_another_run_is_refused_and_told_who_holds_it(tmp_path):
     path = lock_path(str(tmp_path), "shop")
     acquire(path, A)
-    acquired, holder, _ = acquire(path, B)
+    acquired, holder, _took_over = acquire(path, B)
     assert not acquired and holder["token"] == A["token"]
     assert "pid 100" in describe(holder) and "controller ctl" in describe(holder)
 
@@ -46,7 +46,7 @@ def test_takeover_only_of_the_holder_named(tmp_path):
     path = lock_path(str(tmp_path), "shop")
     acquire(path, A)
     assert not acquire(path, B, steal="someone-else")[0]
-    acquired, _, took_over = acquire(path, B, steal=A["token"])
+    acquired, _holder, took_over = acquire(path, B, steal=A["token"])
     assert acquired and took_over["token"] == A["token"]
     assert read_holder(path)["token"] == B["token"]
 
@@ -70,7 +70,7 @@ def test_dry_run_writes_nothing(tmp_path):
 def test_unreadable_lock_is_never_taken(tmp_path):
     path = lock_path(str(tmp_path), "shop")
     open(path, "w").write("garbage")
-    acquired, holder, _ = acquire(path, A)
+    acquired, holder, _took_over = acquire(path, A)
     assert not acquired and holder["token"] == "unreadable"
     assert "unreadable" in describe(holder)
 

@@ -98,3 +98,13 @@ def test_health_check_setting():
     assert any("s.health_check.status 99" in e for e in errors)
     assert setting_errors("s", {"health_check": "/up"}) == [
         "s.health_check must be a dict with path, timeout and status (or null for none)"]
+
+
+def test_health_checks_filter_merges_defaults_and_settings():
+    from ansible_collections.procfile.systemd.plugins.filter.procfile import health_checks
+    assert health_checks(["web", "worker"], {"health_check": None},
+                         {"web": {"health_check": {"path": "/up"}}}) == {
+        "web": {"path": "/up", "timeout": 60, "status": None}}
+    assert health_checks(["web"], {"health_check": {"timeout": 5}}, {}) == {
+        "web": {"path": "/", "timeout": 5, "status": None}}
+    assert health_checks(["web"], {"health_check": {"timeout": 5}}, {"web": {"health_check": None}}) == {}

@@ -1,0 +1,127 @@
+"""procfile_lock and procfile_health run through Ansible on this machine."""
+
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def module(name, args, check=True):
+    env = dict(os.environ, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_NOCOLOR="1")
+    res = subprocess.run([str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+                          "-m", "procfile.systemd." + name, "-a", json.dumps(args)],
+                         capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    body = res.stdout.partition(" => ")[2]
+    assert body, res.stdout + res.stderr
+    result = json.loads(body)
+    # Warnings are printed by the callback, not kept in the result.
+    result["output"] = res.stdout + res.stderr
+    if check:
+        assert res.returncode == 0, res.stdout + res.stderr
+    return res.returncode, result
+
+
+def result_of(name, args):
+    return module(name, args)[1]
+
+
+def owner(pid):
+    return {"token": "ctl:boot:%d:1" % pid, "controller": "ctl", "user": "root", "pid": pid}
+
+
+def test_lock_taken_refused_to_another_run_taken_over_and_given_back(tmp_path):
+    args = {"app": "shop", "lock_dir": str(tmp_path)}
+    first = result_of("procfile_lock", dict(args, owner=owner(1)))
+    assert first["acquired"] and not first["changed"]
+    second = result_of("procfile_lock", dict(args, owner=owner(2)))
+    assert not second["acquired"]
+    assert second["holder"]["token"] == owner(1)["token"]
+    assert "ansible-playbook pid 1 of root on controller ctl" in second["holder_description"]
+    waited = result_of("procfile_lock", dict(args, owner=owner(2), wait=1))
+    assert not waited["acquired"]
+    taken = result_of("procfile_lock", dict(args, owner=owner(2), steal=owner(1)["token"]))
+    assert taken["acquired"] and taken["took_over_from"]["pid"] == 1
+    assert "took over the lock of app 'shop'" in taken["output"]
+    released_by_other = result_of("procfile_lock", dict(args, owner=owner(1), state="absent"))
+    assert not released_by_other["changed"]
+    released = result_of("procfile_lock", dict(args, owner=owner(2), state="absent"))
+    assert released["changed"] and not (tmp_path / "shop.lock").exists()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response({"/ok": 200, "/moved": 302, "/bad": 500}.get(self.path, 404))
+        self.send_header("Location", "http://192.0.2.1/")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(name="server")
+def fixture_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def test_health_passes_on_2xx_and_3xx_without_following_redirects(server):
+    base = server - 1
+    result = result_of("procfile_health", {"app": "shop", "base_port": base, "instances": {"web": [1]},
+                                           "checks": {"web": {"path": "/ok", "timeout": 5}}})
+    assert [h["status"] for h in result["healthy"]] == [200]
+    result = result_of("procfile_health", {"app": "shop", "base_port": base, "instances": {"web": [1]},
+                                           "checks": {"web": {"path": "/moved", "timeout": 5}}})
+    assert [h["status"] for h in result["healthy"]] == [302]
+
+
+def test_health_fails_after_the_timeout_naming_instance_url_and_answer(server):
+    base = server - 1
+    started = time.monotonic()
+    rc, result = module("procfile_health", {"app": "shop", "base_port": base,
+                                            "instances": {"web": [1], "worker": [2]},
+                                            "checks": {"web": {"path": "/bad", "timeout": 2}}},
+                        check=False)
+    assert rc != 0 and 2 <= time.monotonic() - started < 30
+    assert "shop-web@1.service (http://127.0.0.1:%d/bad): HTTP status 500" % server in result["msg"]
+    assert [u["unit"] for u in result["unhealthy"]] == ["shop-web@1.service"]
+
+
+def test_health_wants_an_exact_status_when_given(server):
+    rc, result = module("procfile_health", {"app": "shop", "base_port": server - 1,
+                                            "instances": {"web": [1]},
+                                            "checks": {"web": {"path": "/moved", "timeout": 1, "status": 200}}},
+                        check=False)
+    assert rc != 0 and "HTTP status 302" in result["msg"]
+
+
+def test_health_retries_until_the_instance_listens():
+    import socket  # pylint: disable=import-outside-toplevel
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+
+    def serve_later():
+        time.sleep(1.5)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    threading.Thread(target=serve_later, daemon=True).start()
+    result = result_of("procfile_health", {"app": "shop", "base_port": port - 3,
+                                           "instances": {"web": [3]},
+                                           "checks": {"web": {"path": "/ok", "timeout": 20}}})
+    assert result["healthy"][0]["seconds"] >= 1
