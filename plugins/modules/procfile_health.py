@@ -82,58 +82,10 @@ unhealthy:
   elements: dict
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six.moves.urllib.error import HTTPError
-from ansible.module_utils.six.moves.urllib.request import build_opener, HTTPRedirectHandler, ProxyHandler
 
-from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, instance_name
-
-
-class _NoRedirect(HTTPRedirectHandler):
-    """A 3xx is an answer; following it could leave the instance."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-# No proxy from the environment: the instance is on this host.
-OPENER = build_opener(ProxyHandler({}), _NoRedirect())
-
-
-def probe(url, timeout=2.0):
-    """(HTTP status, None) or (None, error)."""
-    try:
-        response = OPENER.open(url, timeout=timeout)
-        try:
-            return response.getcode(), None
-        finally:
-            response.close()
-    except HTTPError as exc:
-        return exc.code, None
-    except Exception as exc:  # noqa: B902 - any failure to connect is "not yet"
-        return None, str(getattr(exc, "reason", exc))
-
-
-def healthy_status(status, expected):
-    if status is None:
-        return False
-    return status == expected if expected is not None else 200 <= status < 400
-
-
-def unit_states(module, units):
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl or not units:
-        return {}
-    rc, out, _err = module.run_command([systemctl, "show", "--property=Id,ActiveState,SubState,NRestarts",
-                                        "--"] + units)
-    states = {}
-    for block in out.strip().split("\n\n") if rc == 0 else []:
-        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        states[props.get("Id")] = "%s/%s, %s restarts" % (
-            props.get("ActiveState"), props.get("SubState"), props.get("NRestarts", "?"))
-    return states
+from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
+from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE
 
 
 def run_module():
@@ -150,41 +102,10 @@ def run_module():
     p = module.params
     if not APP_RE.match(p["app"]):
         module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % p["app"])
-    started = time.time()
-    pending = []
-    for t, check in sorted(p["checks"].items()):
-        if not check:
-            continue
-        for n in p["instances"].get(t) or []:
-            port = p["base_port"] + int(n)
-            pending.append(dict(unit=instance_name(p["app"], t, int(n)), type=t, port=port,
-                                url="http://%s:%d%s" % (p["host"], port, check.get("path") or "/"),
-                                expected=check.get("status"),
-                                deadline=started + int(check.get("timeout") or 60),
-                                error="not probed yet"))
-    healthy, failed = [], []
-    while pending:
-        for item in list(pending):
-            status, error = probe(item["url"])
-            if healthy_status(status, item["expected"]):
-                healthy.append(dict(unit=item["unit"], port=item["port"], status=status,
-                                    seconds=round(time.time() - started, 1)))
-                pending.remove(item)
-                continue
-            item["error"] = error or "HTTP status %d" % status
-            if time.time() >= item["deadline"]:
-                failed.append(item)
-                pending.remove(item)
-        if pending:
-            time.sleep(0.5)
-    if failed:
-        states = unit_states(module, [f["unit"] for f in failed])
-        unhealthy = [dict(unit=f["unit"], port=f["port"], url=f["url"], error=f["error"],
-                          unit_state=states.get(f["unit"], "unknown")) for f in failed]
-        details = "; ".join("%s (%s): %s, unit %s" % (u["unit"], u["url"], u["error"], u["unit_state"])
-                            for u in unhealthy)
-        module.fail_json(msg="health check failed for %d instance(s) of %s on this host: %s"
-                         % (len(failed), p["app"], details), healthy=healthy, unhealthy=unhealthy)
+    healthy, unhealthy, message = wait_healthy(module, p["app"], p["base_port"], p["instances"],
+                                               p["checks"], p["host"])
+    if message:
+        module.fail_json(msg=message, healthy=healthy, unhealthy=unhealthy)
     module.exit_json(changed=False, healthy=healthy)
 
 

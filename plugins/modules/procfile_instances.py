@@ -62,8 +62,54 @@ options:
       - V(status) reports every instance with its state, PID, restarts, start time and
         memory, as data (RV(status)) and as a table (RV(lines)). It never changes anything.
     type: str
-    choices: [plan, apply, pause, resume, restart, status]
+      - V(install), under the app's lock, runs the checks of V(plan) and then creates the
+        app's account (O(account)) and directories (O(root_dirs), O(writable_dirs)),
+        writes O(env_content) to O(env_file) and every unit of O(files), and removes
+        O(absent). Every changed unit is checked with C(systemd-analyze verify) before the
+        first write (any complaint fails, with nothing changed); files are replaced
+        atomically; C(daemon-reload) follows a unit change. Returns which types to
+        restart (RV(restart_types)) and the release fingerprint (RV(fingerprint)).
+    choices: [plan, install, apply, pause, resume, restart, status]
     default: plan
+  files:
+    description:
+      - With O(phase=install), the unit files, each C(path), C(content) and C(type) (the
+        process type it runs, or null), installed root-owned with mode 0644.
+    type: list
+    elements: dict
+    default: []
+  absent:
+    description: With O(phase=install), unit files to remove (the release unit when the Procfile has no release).
+    type: list
+    elements: path
+    default: []
+  env_content:
+    description:
+      - With O(phase=install), the content of O(env_file) (root-owned, mode 0600). Never
+        logged or returned; its diff shows variable names only.
+    type: str
+  account:
+    description:
+      - With O(phase=install), C(user), C(group) and C(create); with C(create), a missing
+        group and user are created as system accounts (no home, no login shell), never root.
+    type: dict
+  root_dirs:
+    description: With O(phase=install), directories created root-owned with mode 0700.
+    type: list
+    elements: path
+    default: []
+  writable_dirs:
+    description: With O(phase=install), directories created owned by the app's user and group, mode 0750.
+    type: list
+    elements: path
+    default: []
+  root:
+    description: The app's directory, the home of a created user.
+    type: path
+  revision:
+    description: The app's revision, part of RV(fingerprint).
+    type: str
+    default: ""
   restart:
     description: Types whose running instances are restarted (their unit or environment changed).
     type: list
@@ -179,6 +225,24 @@ units:
   description: Every instance unit wanted, by type.
   returned: plan and apply
   type: dict
+restart_types:
+  description: With O(phase=install), the types whose instances must restart (unit or environment changed).
+  returned: with phase=install
+  type: list
+  elements: str
+fingerprint:
+  description: With O(phase=install), what this deploy releases (units, environment, revision).
+  returned: with phase=install
+  type: str
+release_due:
+  description: With O(phase=install), whether RV(fingerprint) differs from the last successful release.
+  returned: with phase=install
+  type: bool
+files_changed:
+  description: With O(phase=install), the unit files that were (or would be) written.
+  returned: with phase=install
+  type: list
+  elements: str
 released_fingerprint:
   description: The content of O(fingerprint_file), or an empty string.
   returned: plan and apply
@@ -231,6 +295,18 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.procfile.systemd.plugins.module_utils.files import (
+    account_changes,
+    create_account,
+    dir_needs_change,
+    ensure_dir,
+    needs_write,
+    owner_ids,
+    read_bytes,
+    sha1,
+    verify_units,
+    write_atomic as write_file,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import (
     allocate,
     enabled_instances,
@@ -558,6 +634,100 @@ def phase_status(module, host, app, owned_types, unit_dir, state_file, wanted):
                      paused=record is not None)
 
 
+def env_names_diff(before, after):
+    """The environment file's diff without its values: names, and which values changed."""
+    def values(text):
+        pairs = (line.split("=", 1) for line in (text or "").splitlines()
+                 if "=" in line and not line.startswith("#"))
+        return dict((k, v) for k, v in pairs)
+    old, new = values(before), values(after)
+    return ("".join("%s=(secret)\n" % k for k in sorted(old)),
+            "".join("%s=(secret%s)\n" % (k, "" if old.get(k) == v else ", new value")
+                    for k, v in sorted(new.items())))
+
+
+def phase_install(module, host, app, types, p):
+    """Account, directories, unit files and environment file, verified before any write."""
+    files = p["files"]
+    env_file, env_content = p["env_file"], p["env_content"]
+    changed_files = [f for f in files if needs_write(f["path"], f["content"], 0o644)]
+    env_changed = env_content is not None and needs_write(env_file, env_content, 0o600)
+    absent = [path for path in p["absent"] if os.path.lexists(path)]
+    problems = verify_units(module, dict((os.path.basename(f["path"]), f["content"])
+                                         for f in changed_files))
+    if problems:
+        module.fail_json(msg="systemd-analyze verify found problems in the rendered unit(s); "
+                             "nothing was changed on this host:\n" + "\n".join(
+                                 "%s:\n%s" % (name, text) for name, text in sorted(problems.items())),
+                         problems=problems)
+    account = p["account"] or {}
+    user, group = account.get("user", "root"), account.get("group", "root")
+    group_missing, user_missing = account_changes(user, group, bool(account.get("create")))
+    dirs = ([dict(path=d, owner="root", group="root", mode=0o700) for d in p["root_dirs"]]
+            + [dict(path=d, owner=user, group=group, mode=0o750) for d in p["writable_dirs"]])
+    for d in dirs:
+        d["changing"] = True
+    for d in dirs:
+        owner, owner_group, mode = d["owner"], d["group"], d["mode"]
+        if (group_missing and owner_group == group) or (user_missing and owner == user):
+            continue
+        try:
+            uid, gid = owner_ids(owner, owner_group)
+        except KeyError:
+            module.fail_json(msg="%s cannot be owned by %s:%s: no such user or group on this host "
+                                 "(create it, or set procfile_create_user: true)"
+                                 % (d["path"], owner, owner_group))
+        d["changing"] = dir_needs_change(d["path"], uid, gid, mode)
+    fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
+                                + [sha1(env_content or ""), p["revision"] or ""]))
+    released = read_text(p["fingerprint_file"])
+    restart_types = list(types) if env_changed else [
+        f["type"] for f in changed_files if f.get("type") in types]
+    result = dict(
+        changed=bool(changed_files or env_changed or absent or group_missing or user_missing
+                     or any(d["changing"] for d in dirs)),
+        files_changed=[f["path"] for f in changed_files], env_changed=env_changed,
+        removed=absent, restart_types=restart_types, fingerprint=fingerprint,
+        released_fingerprint=released, release_due=fingerprint != released,
+        created_group=group if group_missing else None, created_user=user if user_missing else None)
+    if module._diff:
+        diffs = []
+        for f in changed_files:
+            old = read_bytes(f["path"])
+            diffs.append(dict(before_header=f["path"], after_header=f["path"],
+                              before=old.decode("utf-8", "replace") if old is not None else "",
+                              after=f["content"]))
+        for path in absent:
+            diffs.append(dict(before_header=path, after_header="(removed)",
+                              before=(read_bytes(path) or b"").decode("utf-8", "replace"), after=""))
+        if env_changed:
+            old = read_bytes(env_file)
+            before, after = env_names_diff(old.decode("utf-8", "replace") if old else "", env_content)
+            diffs.append(dict(before_header=env_file + " (values not shown)",
+                              after_header=env_file + " (values not shown)",
+                              before=before, after=after))
+        result["diff"] = diffs
+    if module.check_mode:
+        module.exit_json(**result)
+
+    create_account(module, user, group, p["root"] or "/", "procfile.systemd app %s" % app,
+                   group_missing, user_missing)
+    for d in dirs:
+        if d["changing"]:
+            uid, gid = owner_ids(d["owner"], d["group"])
+            ensure_dir(d["path"], uid, gid, d["mode"])
+    # The environment first: a unit is never installed before the file it reads.
+    if env_changed:
+        write_file(env_file, env_content, 0o600)
+    for f in changed_files:
+        write_file(f["path"], f["content"], 0o644)
+    for path in absent:
+        os.remove(path)
+    if changed_files or absent:
+        host.run("daemon-reload")
+    module.exit_json(**result)
+
+
 def run_module():
     module = AnsibleModule(
         argument_spec=dict(
@@ -566,7 +736,15 @@ def run_module():
             counts=dict(type="dict", default={}),
             base_port=dict(type="int", default=5000),
             phase=dict(type="str", default="plan",
-                       choices=["plan", "apply", "pause", "resume", "restart", "status"]),
+                       choices=["plan", "install", "apply", "pause", "resume", "restart", "status"]),
+            files=dict(type="list", elements="dict", default=[]),
+            absent=dict(type="list", elements="path", default=[]),
+            env_content=dict(type="str", no_log=True),
+            account=dict(type="dict"),
+            root_dirs=dict(type="list", elements="path", default=[]),
+            writable_dirs=dict(type="list", elements="path", default=[]),
+            root=dict(type="path"),
+            revision=dict(type="str", default=""),
             restart=dict(type="list", elements="str", default=[]),
             daemon_reload=dict(type="bool", default=False),
             env_file=dict(type="path"),
@@ -586,7 +764,7 @@ def run_module():
     if not APP_RE.match(app):
         module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % app)
     host = Host(module)
-    if phase in ("apply", "pause", "resume", "restart") and not module.check_mode:
+    if phase in ("install", "apply", "pause", "resume", "restart") and not module.check_mode:
         # Held until this process exits: a run that takes over the lease of a killed run
         # waits here for a module that run left working on the host.
         hold(lock_path(p["lock_dir"], app))
@@ -612,7 +790,7 @@ def run_module():
         module.fail_json(msg="counts for types the Procfile lacks: %s" % ", ".join(unknown))
 
     fail_on_conflicts(module, app, types, owned, unit_dir)
-    if phase == "plan":
+    if phase in ("plan", "install"):
         check_after_units(module, host, p["after"], p["after_strict"])
     removed_types = sorted(t for t in mine["templates"] if t not in types)
     known_types = list(types) + removed_types
@@ -625,6 +803,8 @@ def run_module():
         # Paused: nothing is started; the record says what resume brings back.
         after = dict((t, list(paused.get(t, []))) for t in types)
     fail_on_port_clash(module, app, p["base_port"], after, owned, unit_dir)
+    if phase == "install":
+        phase_install(module, host, app, types, p)
 
     wanted_units = dict((t, [instance_name(app, t, n) for n in after[t]]) for t in types)
     wanted = [u for t in types for u in wanted_units[t]]

@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Installing an app's files on a host in one module call: account, directories, unit
+files and the environment file. Every unit is verified before the first write."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import grp
+import hashlib
+import os
+import pwd
+import shutil
+import tempfile
+
+
+def sha1(text):
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def read_bytes(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def needs_write(path, content, mode, uid=0, gid=0):
+    """Whether PATH differs from CONTENT, its mode or root ownership."""
+    current = read_bytes(path)
+    if current != content.encode("utf-8"):
+        return True
+    st = os.stat(path)
+    return (st.st_mode & 0o7777) != mode or st.st_uid != uid or st.st_gid != gid
+
+
+def write_atomic(path, content, mode):
+    """Write CONTENT to PATH (root-owned, MODE) with a rename, never half a file."""
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".procfile-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8"))
+        os.chmod(tmp, mode)
+        os.chown(tmp, 0, 0)
+        os.rename(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def verify_units(module, units):
+    """{unit name: content} -> {unit name: systemd-analyze's complaint}.
+
+    All units are checked in one systemd-analyze call. It exits 0 even for unknown
+    settings or bad values and only prints warnings, so any line of output about a unit
+    counts as a failure of that unit.
+    """
+    if not units:
+        return {}
+    analyze = module.get_bin_path("systemd-analyze", required=True)
+    directory = tempfile.mkdtemp(prefix="procfile-verify-")
+    try:
+        paths = []
+        for name, content in sorted(units.items()):
+            path = os.path.join(directory, name)
+            with open(path, "w") as handle:
+                handle.write(content)
+            paths.append(path)
+        _rc, out, err = module.run_command([analyze, "verify", "--man=no"] + paths,
+                                           environ_update={"LC_ALL": "C"})
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    problems = {}
+    for line in (out + err).splitlines():
+        for name in units:
+            if name in line:
+                problems.setdefault(name, []).append(line.replace(directory + "/", ""))
+    return dict((name, "\n".join(lines)) for name, lines in problems.items())
+
+
+def account_changes(user, group, create):
+    """What is missing of the app's group and user: (group_missing, user_missing)."""
+    if not create:
+        return False, False
+    try:
+        grp.getgrnam(group)
+        group_missing = False
+    except KeyError:
+        group_missing = group != "root"
+    try:
+        pwd.getpwnam(user)
+        user_missing = False
+    except KeyError:
+        user_missing = user != "root"
+    return group_missing, user_missing
+
+
+def create_account(module, user, group, home, comment, group_missing, user_missing):
+    if group_missing:
+        module.run_command([module.get_bin_path("groupadd", required=True), "--system", group],
+                           check_rc=True)
+    if user_missing:
+        module.run_command([module.get_bin_path("useradd", required=True), "--system",
+                            "--gid", group, "--home-dir", home, "--no-create-home",
+                            "--shell", "/usr/sbin/nologin", "--comment", comment, user],
+                           check_rc=True)
+
+
+def dir_needs_change(path, uid, gid, mode):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True
+    return (st.st_mode & 0o7777) != mode or st.st_uid != uid or st.st_gid != gid
+
+
+def ensure_dir(path, uid, gid, mode):
+    if not os.path.isdir(path):
+        os.makedirs(path, mode)
+    os.chown(path, uid, gid)
+    os.chmod(path, mode)
+
+
+def owner_ids(user, group):
+    """(uid, gid) of an account that exists (after create_account)."""
+    return pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid
