@@ -489,8 +489,10 @@ def stale(states, units_by_type, templates, env_file):
     return found
 
 
-def describe(numbers):
-    return "\n".join("%s: %s" % (t, " ".join(str(n) for n in ns) or "-")
+def describe(app, numbers):
+    """The instances per type, one line each: `worker: 3 4 5 (shop-worker@N.service)`."""
+    return "\n".join("%s: %s (%s)" % (t, " ".join(str(n) for n in ns) or "-",
+                                      template_name(app, t).replace("@", "@N"))
                      for t, ns in sorted(numbers.items())) + "\n"
 
 
@@ -836,7 +838,7 @@ def run_module():
              % app) if paused is not None else "",
     )
     if module._diff:
-        result["diff"] = dict(before=describe(before), after=describe(after),
+        result["diff"] = dict(before=describe(app, before), after=describe(app, after),
                               before_header="%s instances" % app, after_header="%s instances" % app)
     if phase == "plan" or module.check_mode:
         if phase == "plan":
