@@ -1,0 +1,79 @@
+"""Installing files in one call: what counts as a change, atomic writes, one verify."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.procfile.systemd.plugins.module_utils.files import (
+    account_changes,
+    dir_needs_change,
+    needs_write,
+    verify_units,
+    write_atomic,
+)
+from ansible_collections.procfile.systemd.plugins.modules.procfile_instances import env_names_diff
+
+
+class FakeModule:
+    """The two AnsibleModule methods verify_units uses, backed by the real commands."""
+
+    @staticmethod
+    def get_bin_path(name, required=False):
+        return shutil.which(name)
+
+    @staticmethod
+    def run_command(argv, environ_update=None):
+        res = subprocess.run(argv, capture_output=True, text=True, check=False,
+                             env=dict(os.environ, **(environ_update or {})))
+        return res.returncode, res.stdout, res.stderr
+
+
+GOOD = "[Unit]\nDescription=x\n\n[Service]\nExecStart=/bin/true\n"
+
+
+def test_write_is_atomic_root_owned_with_the_mode(tmp_path):
+    path = str(tmp_path / "shop-web@.service")
+    assert needs_write(path, GOOD, 0o644)
+    write_atomic(path, GOOD, 0o644)
+    assert open(path).read() == GOOD
+    st = os.stat(path)
+    assert (st.st_mode & 0o777, st.st_uid, st.st_gid) == (0o644, 0, 0)
+    assert not needs_write(path, GOOD, 0o644)
+    assert needs_write(path, GOOD, 0o600)
+    assert needs_write(path, GOOD + "\n", 0o644)
+    assert os.listdir(str(tmp_path)) == ["shop-web@.service"]
+
+
+def test_dirs_change_on_mode_or_absence(tmp_path):
+    assert dir_needs_change(str(tmp_path / "nope"), 0, 0, 0o700)
+    os.chmod(str(tmp_path), 0o755)
+    assert dir_needs_change(str(tmp_path), 0, 0, 0o700)
+    os.chmod(str(tmp_path), 0o700)
+    assert not dir_needs_change(str(tmp_path), 0, 0, 0o700)
+
+
+def test_accounts_are_never_root_and_only_when_asked():
+    assert account_changes("root", "root", True) == (False, False)
+    assert account_changes("no-such-user-x", "no-such-group-x", False) == (False, False)
+    assert account_changes("no-such-user-x", "no-such-group-x", True) == (True, True)
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
+def test_one_verify_attributes_each_complaint_to_its_unit():
+    problems = verify_units(FakeModule(), {
+        "a.service": GOOD,
+        "b.service": GOOD.replace("[Service]", "[Service]\nKillMode=bogus"),
+        "c.service": GOOD.replace("[Service]", "[Service]\nFooBar=1"),
+    })
+    assert sorted(problems) == ["b.service", "c.service"]
+    assert "kill mode" in problems["b.service"] and "FooBar" in problems["c.service"]
+    assert verify_units(FakeModule(), {}) == {}
+
+
+def test_environment_diff_shows_names_never_values():
+    before, after = env_names_diff("# managed\nA=secret1\nB=x\n", "A=secret2\nB=x\nC=new\n")
+    assert before == "A=(secret)\nB=(secret)\n"
+    assert after == "A=(secret, new value)\nB=(secret)\nC=(secret, new value)\n"
+    assert "secret1" not in before + after and "secret2" not in before + after
