@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import contextlib
 import fcntl
 import json
@@ -76,6 +77,8 @@ def read_holder(path):
 def _write(path, owner):
     record = dict(owner)
     record["acquired_at"] = int(time.time())
+    # Tells this acquisition from an earlier one of the same run (see release()).
+    record["nonce"] = binascii.hexlify(os.urandom(8)).decode()
     tmp = "%s.%d.tmp" % (path, os.getpid())
     with open(tmp, "w") as handle:
         json.dump(record, handle, sort_keys=True)
@@ -106,11 +109,14 @@ def acquire(path, owner, steal=None, dry_run=False):
         return True, _write(path, owner), took_over
 
 
-def release(path, token, dry_run=False):
-    """Remove the lease if TOKEN holds it; True when it was removed (or would be)."""
-    with guard(path):
+def release(path, token, dry_run=False, nonce=None, guard_held=False):
+    """Remove the lease if TOKEN holds it (and, if given, with NONCE); True when it was
+    removed (or would be). GUARD_HELD: the caller already holds the guard (hold())."""
+    with (contextlib.nullcontext() if guard_held else guard(path)):
         holder = read_holder(path)
         if holder is None or holder.get("token") != token:
+            return False
+        if nonce is not None and holder.get("nonce") != nonce:
             return False
         if not dry_run:
             os.remove(path)

@@ -61,7 +61,6 @@ options:
       - V(restart) restarts the running instances (of the types in O(restart), or all).
       - V(status) reports every instance with its state, PID, restarts, start time and
         memory, as data (RV(status)) and as a table (RV(lines)). It never changes anything.
-    type: str
       - V(install), under the app's lock, runs the checks of V(plan) and then creates the
         app's account (O(account)) and directories (O(root_dirs), O(writable_dirs)),
         writes O(env_content) to O(env_file) and every unit of O(files), and removes
@@ -69,6 +68,7 @@ options:
         first write (any complaint fails, with nothing changed); files are replaced
         atomically; C(daemon-reload) follows a unit change. Returns which types to
         restart (RV(restart_types)) and the release fingerprint (RV(fingerprint)).
+    type: str
     choices: [plan, install, apply, pause, resume, restart, status]
     default: plan
   files:
@@ -155,6 +155,19 @@ options:
         O(phase=pause), O(phase=resume) and O(phase=restart) hold its flock while they work.
     type: path
     default: /run/procfile-systemd
+  health_checks:
+    description:
+      - With O(phase=apply), per process type, its check (C(path), C(timeout), C(status)).
+        After instances were started or restarted, wait until every instance of those
+        types answers HTTP on C(127.0.0.1:PORT) (see M(procfile.systemd.procfile_health));
+        fail if one does not.
+    type: dict
+    default: {}
+  unlock:
+    description:
+      - With O(phase=apply), the C(token) and C(nonce) of this run's lock
+        (M(procfile.systemd.procfile_lock)), given back once everything is applied.
+    type: dict
   unit_dir:
     description: Where the unit files are.
     type: path
@@ -225,6 +238,15 @@ units:
   description: Every instance unit wanted, by type.
   returned: plan and apply
   type: dict
+unlocked_nonce:
+  description: With O(unlock), the nonce of the lock that was given back (null if it was not).
+  returned: with phase=apply and unlock
+  type: str
+healthy:
+  description: With O(health_checks), the instances that answered.
+  returned: when instances were health-checked
+  type: list
+  elements: dict
 restart_types:
   description: With O(phase=install), the types whose instances must restart (unit or environment changed).
   returned: with phase=install
@@ -314,7 +336,8 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
     ports,
     scan_owned_units,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.lock import DEFAULT_LOCK_DIR, hold, lock_path
+from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import DEFAULT_LOCK_DIR, hold, lock_path, release
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     APP_RE,
     instance_name,
@@ -747,6 +770,8 @@ def run_module():
             writable_dirs=dict(type="list", elements="path", default=[]),
             root=dict(type="path"),
             revision=dict(type="str", default=""),
+            health_checks=dict(type="dict", default={}),
+            unlock=dict(type="dict"),
             restart=dict(type="list", elements="str", default=[]),
             daemon_reload=dict(type="bool", default=False),
             env_file=dict(type="path"),
@@ -869,8 +894,21 @@ def run_module():
         host.run("start", "--", *start)
     if restart:
         host.run("restart", "--", *restart)
+    if (start or restart) and p["health_checks"]:
+        healthy, unhealthy, message = wait_healthy(module, app, p["base_port"], after,
+                                                   p["health_checks"])
+        result["healthy"] = healthy
+        if message:
+            # The fingerprint stays unrecorded and the lock held: the role gives it back.
+            module.fail_json(msg=message, healthy=healthy, unhealthy=unhealthy,
+                             **dict((k, v) for k, v in result.items() if k != "msg"))
     if record:
         write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n")
+    if p["unlock"]:
+        # The last step of a deploy: give the app's lock back (this run's, this acquisition's).
+        result["unlocked_nonce"] = p["unlock"].get("nonce") if release(
+            lock_path(p["lock_dir"], app), p["unlock"].get("token"), nonce=p["unlock"].get("nonce"),
+            guard_held=True) else None
     module.exit_json(**result)
 
 

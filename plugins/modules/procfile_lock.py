@@ -99,6 +99,10 @@ holder_description:
   description: RV(holder) in words, for messages.
   returned: when another run holds the lease
   type: str
+lock:
+  description: The lease this run holds now (its C(nonce) tells this acquisition from an earlier one).
+  returned: when acquired
+  type: dict
 took_over_from:
   description: The dead holder whose lease was taken over (O(steal)).
   returned: when a lease was taken over
@@ -155,7 +159,7 @@ def run_module():
     if not acquired:
         module.exit_json(changed=False, acquired=False, holder=holder, path=path,
                          holder_description=describe(holder))
-    result = dict(changed=False, acquired=True, holder=None, path=path)
+    result = dict(changed=False, acquired=True, holder=None, path=path, lock=holder)
     if took_over is not None:
         result["took_over_from"] = took_over
         module.warn("took over the lock of app '%s' from %s, which is gone (it was killed or "

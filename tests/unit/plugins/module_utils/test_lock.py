@@ -92,3 +92,21 @@ def test_a_module_holding_the_guard_delays_a_takeover(tmp_path):
     assert acquire(path, B, steal=A["token"])[0]
     assert time.monotonic() - started >= 0.5
     worker.join()
+
+
+def test_release_with_a_nonce_gives_back_only_that_acquisition(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    record = acquire(path, A)[1]
+    assert len(record["nonce"]) == 16
+    assert not release(path, A["token"], nonce="an-earlier-one")
+    assert release(path, A["token"], nonce=record["nonce"])
+
+
+def test_release_inside_a_held_guard_does_not_deadlock(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    fd = hold(path)
+    try:
+        assert release(path, A["token"], guard_held=True)
+    finally:
+        os.close(fd)
