@@ -94,6 +94,13 @@ def acquire(path, owner, steal=None, dry_run=False):
     Free, or already ours: take it. Held by STEAL (a token the controller found dead):
     take it over. Held by anyone else: leave it and return the holder.
     """
+    # A lease held by another live run is reported at once, without waiting for the
+    # guard: that run's module may hold the guard for long (a health check, a stop
+    # timeout). The guarded check below decides everything else.
+    holder = read_holder(path)
+    if holder is not None and holder.get("token") != owner["token"] and (
+            steal is None or holder.get("token") != steal):
+        return False, holder, None
     with guard(path):
         holder = read_holder(path)
         mine = holder is not None and holder.get("token") == owner["token"]

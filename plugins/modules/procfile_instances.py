@@ -900,8 +900,8 @@ def run_module():
         result["healthy"] = healthy
         if message:
             # The fingerprint stays unrecorded and the lock held: the role gives it back.
-            module.fail_json(msg=message, healthy=healthy, unhealthy=unhealthy,
-                             **dict((k, v) for k, v in result.items() if k != "msg"))
+            result.update(msg=message, unhealthy=unhealthy)
+            module.fail_json(**result)
     if record:
         write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n")
     if p["unlock"]:

@@ -110,3 +110,16 @@ def test_release_inside_a_held_guard_does_not_deadlock(tmp_path):
         assert release(path, A["token"], guard_held=True)
     finally:
         os.close(fd)
+
+
+def test_a_held_lock_is_reported_at_once_even_while_its_holder_works(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    ready = multiprocessing.Event()
+    worker = multiprocessing.Process(target=_hold_for, args=(path, 2.0, ready))
+    worker.start()
+    ready.wait(5)
+    started = time.monotonic()
+    assert not acquire(path, B)[0]
+    assert time.monotonic() - started < 0.5
+    worker.join()
