@@ -19,8 +19,10 @@ description:
   - Healthy means the HTTP status is the check's C(status), or any 2xx or 3xx when it
     is not given. A connection refused, a timeout or another status is retried every half
     second.
-  - The M(procfile.systemd.procfile) role runs it after the instances were started or
-    restarted; with C(serial), a failure stops the roll-out before the next hosts.
+  - The M(procfile.systemd.procfile) role does the same check inside its last module
+    call of a deploy (for the types with a C(health_check) setting), so that with
+    C(serial) a failure stops the roll-out before the next hosts. This module is for
+    gates of your own, e.g. after C(--tags restart) or before a load balancer change.
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
