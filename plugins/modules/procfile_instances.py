@@ -155,6 +155,20 @@ options:
         O(phase=pause), O(phase=resume) and O(phase=restart) hold its flock while they work.
     type: path
     default: /run/procfile-systemd
+  lock_owner:
+    description:
+      - With O(phase=install), take the app's lock for this run first
+        (C(lookup('procfile.systemd.controller_run'))), as M(procfile.systemd.procfile_lock)
+        does. Held by another run, the module changes nothing and returns
+        RV(acquired=false) and the RV(holder).
+    type: dict
+  lock_steal:
+    description: With O(lock_owner), the token of a dead holder whose lock is taken over.
+    type: str
+  lock_wait:
+    description: With O(lock_owner), seconds to wait for another run's lock.
+    type: int
+    default: 0
   health_checks:
     description:
       - With O(phase=apply), per process type, its check (C(path), C(timeout), C(status)).
@@ -237,6 +251,18 @@ removed_types:
 units:
   description: Every instance unit wanted, by type.
   returned: plan and apply
+  type: dict
+acquired:
+  description: With O(phase=install) and O(lock_owner), whether this run holds the app's lock.
+  returned: with phase=install
+  type: bool
+holder:
+  description: The run that holds the app's lock, when it is not this one.
+  returned: with phase=install, when another run holds the lock
+  type: dict
+lock:
+  description: The lock this run holds (its C(nonce) identifies this acquisition).
+  returned: with phase=install
   type: dict
 unlocked_nonce:
   description: With O(unlock), the nonce of the lock that was given back (null if it was not).
@@ -337,7 +363,14 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
     scan_owned_units,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
-from ansible_collections.procfile.systemd.plugins.module_utils.lock import DEFAULT_LOCK_DIR, hold, lock_path, release
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
+    DEFAULT_LOCK_DIR,
+    acquire,
+    describe as describe_holder,
+    hold,
+    lock_path,
+    release,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     APP_RE,
     instance_name,
@@ -671,7 +704,28 @@ def env_names_diff(before, after):
                     for k, v in sorted(new.items())))
 
 
-def phase_install(module, host, app, types, p):
+def take_lock(module, app, p):
+    """With O(lock_owner), install first takes the app's lock (see procfile_lock): one
+    call fewer per deploy. Held by another run: return at once, changing nothing."""
+    path = lock_path(p["lock_dir"], app)
+    deadline = time.time() + max(0, p["lock_wait"])
+    while True:
+        acquired, holder, took_over = acquire(path, p["lock_owner"], p["lock_steal"],
+                                              dry_run=module.check_mode)
+        if acquired or time.time() >= deadline:
+            break
+        time.sleep(0.5)
+    if not acquired:
+        module.exit_json(changed=False, acquired=False, holder=holder, path=path,
+                         holder_description=describe_holder(holder))
+    if took_over is not None:
+        module.warn("took over the lock of app '%s' from %s, which is gone (it was killed or "
+                    "lost its connection): its changes may be half done, this run completes "
+                    "them" % (app, describe_holder(took_over)))
+    return holder
+
+
+def phase_install(module, host, app, types, p, lock=None):
     """Account, directories, unit files and environment file, verified before any write."""
     files = p["files"]
     env_file, env_content = p["env_file"], p["env_content"]
@@ -714,7 +768,8 @@ def phase_install(module, host, app, types, p):
         files_changed=[f["path"] for f in changed_files], env_changed=env_changed,
         removed=absent, restart_types=restart_types, fingerprint=fingerprint,
         released_fingerprint=released, release_due=fingerprint != released,
-        created_group=group if group_missing else None, created_user=user if user_missing else None)
+        created_group=group if group_missing else None, created_user=user if user_missing else None,
+        acquired=lock is not None, lock=lock)
     if module._diff:
         diffs = []
         for f in changed_files:
@@ -771,6 +826,9 @@ def run_module():
             root=dict(type="path"),
             revision=dict(type="str", default=""),
             health_checks=dict(type="dict", default={}),
+            lock_owner=dict(type="dict"),
+            lock_steal=dict(type="str"),
+            lock_wait=dict(type="int", default=0),
             unlock=dict(type="dict"),
             restart=dict(type="list", elements="str", default=[]),
             daemon_reload=dict(type="bool", default=False),
@@ -791,6 +849,9 @@ def run_module():
     if not APP_RE.match(app):
         module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % app)
     host = Host(module)
+    lock = None
+    if phase == "install" and p["lock_owner"]:
+        lock = take_lock(module, app, p)
     if phase in ("install", "apply", "pause", "resume", "restart") and not module.check_mode:
         # Held until this process exits: a run that takes over the lease of a killed run
         # waits here for a module that run left working on the host.
@@ -831,7 +892,7 @@ def run_module():
         after = dict((t, list(paused.get(t, []))) for t in types)
     fail_on_port_clash(module, app, p["base_port"], after, owned, unit_dir)
     if phase == "install":
-        phase_install(module, host, app, types, p)
+        phase_install(module, host, app, types, p, lock)
 
     wanted_units = dict((t, [instance_name(app, t, n) for n in after[t]]) for t in types)
     wanted = [u for t in types for u in wanted_units[t]]
