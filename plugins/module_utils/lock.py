@@ -26,6 +26,8 @@ import json
 import os
 import time
 
+from ansible_collections.procfile.systemd.plugins.module_utils.files import write_atomic
+
 DEFAULT_LOCK_DIR = "/run/procfile-systemd"
 
 
@@ -79,12 +81,7 @@ def _write(path, owner):
     record["acquired_at"] = int(time.time())
     # Tells this acquisition from an earlier one of the same run (see release()).
     record["nonce"] = binascii.hexlify(os.urandom(8)).decode()
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w") as handle:
-        json.dump(record, handle, sort_keys=True)
-        handle.write("\n")
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, path)
+    write_atomic(path, json.dumps(record, sort_keys=True) + "\n", 0o600)
     return record
 
 
@@ -114,6 +111,22 @@ def acquire(path, owner, steal=None, dry_run=False):
         if mine:
             return True, holder, None
         return True, _write(path, owner), took_over
+
+
+def acquire_waiting(path, owner, steal=None, wait=0, dry_run=False):
+    """acquire(), retried every half second for up to WAIT seconds while another run holds it."""
+    deadline = time.time() + max(0, wait)
+    while True:
+        acquired, holder, took_over = acquire(path, owner, steal, dry_run)
+        if acquired or time.time() >= deadline:
+            return acquired, holder, took_over
+        time.sleep(0.5)
+
+
+def takeover_warning(app, took_over):
+    return ("took over the lock of app '%s' from %s, which is gone (it was killed or lost its "
+            "connection): its changes may be half done, this run completes them"
+            % (app, describe(took_over)))
 
 
 def release(path, token, dry_run=False, nonce=None, guard_held=False):

@@ -353,7 +353,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     read_bytes,
     sha1,
     verify_units,
-    write_atomic as write_file,
+    write_atomic,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import (
     allocate,
@@ -365,11 +365,12 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     DEFAULT_LOCK_DIR,
-    acquire,
+    acquire_waiting,
     describe as describe_holder,
     hold,
     lock_path,
     release,
+    takeover_warning,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     APP_RE,
@@ -497,14 +498,6 @@ def read_text(path):
         return ""
 
 
-def write_atomic(path, text):
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "w") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, path)
-
-
 def _boot_time():
     with open("/proc/stat") as handle:
         for line in handle:
@@ -609,7 +602,7 @@ def phase_pause(module, host, app, owned_types, unit_dir, state_file):
         module.exit_json(**result)
     if not kept:
         write_atomic(state_file, json.dumps({"app": app, "instances": record,
-                                             "paused_at": int(time.time())}) + "\n")
+                                             "paused_at": int(time.time())}) + "\n", 0o600)
     if units:
         host.run("stop", "--", *units)
         host.run("disable", "--quiet", "--", *units)
@@ -708,20 +701,13 @@ def take_lock(module, app, p):
     """With O(lock_owner), install first takes the app's lock (see procfile_lock): one
     call fewer per deploy. Held by another run: return at once, changing nothing."""
     path = lock_path(p["lock_dir"], app)
-    deadline = time.time() + max(0, p["lock_wait"])
-    while True:
-        acquired, holder, took_over = acquire(path, p["lock_owner"], p["lock_steal"],
-                                              dry_run=module.check_mode)
-        if acquired or time.time() >= deadline:
-            break
-        time.sleep(0.5)
+    acquired, holder, took_over = acquire_waiting(path, p["lock_owner"], p["lock_steal"],
+                                                  p["lock_wait"], dry_run=module.check_mode)
     if not acquired:
         module.exit_json(changed=False, acquired=False, holder=holder, path=path,
                          holder_description=describe_holder(holder))
     if took_over is not None:
-        module.warn("took over the lock of app '%s' from %s, which is gone (it was killed or "
-                    "lost its connection): its changes may be half done, this run completes "
-                    "them" % (app, describe_holder(took_over)))
+        module.warn(takeover_warning(app, took_over))
     return holder
 
 
@@ -798,9 +784,9 @@ def phase_install(module, host, app, types, p, lock=None):
             ensure_dir(d["path"], uid, gid, d["mode"])
     # The environment first: a unit is never installed before the file it reads.
     if env_changed:
-        write_file(env_file, env_content, 0o600)
+        write_atomic(env_file, env_content, 0o600)
     for f in changed_files:
-        write_file(f["path"], f["content"], 0o644)
+        write_atomic(f["path"], f["content"], 0o644)
     for path in absent:
         os.remove(path)
     if changed_files or absent:
@@ -964,7 +950,7 @@ def run_module():
             result.update(msg=message, unhealthy=unhealthy)
             module.fail_json(**result)
     if record:
-        write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n")
+        write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n", 0o600)
     if p["unlock"]:
         # The last step of a deploy: give the app's lock back (this run's, this acquisition's).
         result["unlocked_nonce"] = p["unlock"].get("nonce") if release(

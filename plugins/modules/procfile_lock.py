@@ -113,15 +113,14 @@ path:
   type: str
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
-    acquire,
+    acquire_waiting,
     describe,
     lock_path,
     release,
+    takeover_warning,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE
 
@@ -150,21 +149,15 @@ def run_module():
         removed = release(path, owner["token"], dry_run=module.check_mode)
         module.exit_json(changed=removed, acquired=False, holder=None, path=path)
 
-    deadline = time.time() + max(0, p["wait"])
-    while True:
-        acquired, holder, took_over = acquire(path, owner, p["steal"], dry_run=module.check_mode)
-        if acquired or time.time() >= deadline:
-            break
-        time.sleep(0.5)
+    acquired, holder, took_over = acquire_waiting(path, owner, p["steal"], p["wait"],
+                                                  dry_run=module.check_mode)
     if not acquired:
         module.exit_json(changed=False, acquired=False, holder=holder, path=path,
                          holder_description=describe(holder))
     result = dict(changed=False, acquired=True, holder=None, path=path, lock=holder)
     if took_over is not None:
         result["took_over_from"] = took_over
-        module.warn("took over the lock of app '%s' from %s, which is gone (it was killed or "
-                    "lost its connection): its changes may be half done, this run completes "
-                    "them" % (p["app"], describe(took_over)))
+        module.warn(takeover_warning(p["app"], took_over))
     # The lease lives only for the run: taking it is not a change to report.
     module.exit_json(**result)
 
