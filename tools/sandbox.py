@@ -259,10 +259,14 @@ def cgroup_pids(name: str) -> list[int]:
     for path in cgroup_paths(name):
         if not path.exists():
             continue
-        for procs in path.rglob("cgroup.procs"):
+        # os.walk, not Path.rglob: cgroups vanish while the server reboots or stops, and
+        # os.walk skips a directory that is gone instead of raising.
+        for directory, _dirs, files in os.walk(path):
+            if "cgroup.procs" not in files:
+                continue
             try:
-                pids.update(int(p) for p in procs.read_text().split())
-            except OSError:
+                pids.update(int(p) for p in (Path(directory) / "cgroup.procs").read_text().split())
+            except (OSError, ValueError):
                 pass
     return sorted(pids)
 

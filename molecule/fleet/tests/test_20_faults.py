@@ -49,6 +49,15 @@ def wait_until(predicate, timeout, what):
     assert wait_for(predicate, timeout, 0.2), "timed out waiting for " + what
 
 
+def deploy_until_the_release_runs(release_host, environment):
+    """Start a deploy of every server at once; return it while its release phase runs."""
+    run = background_playbook(DEPLOY, procfile_env="v2", procfile_serial=0,
+                              procfile_environment=environment)
+    wait_until(lambda: props(release_host, "fleet-release.service", "ActiveState")["ActiveState"]
+               == "activating", 120, "the release to run")
+    return run
+
+
 def kill_run(proc):
     """SIGKILL the whole run: ansible-playbook, its workers and their ssh connections."""
     os.killpg(proc.pid, signal.SIGKILL)
@@ -106,10 +115,7 @@ def test_with_lock_wait_the_second_run_waits_its_turn(fleet):
 def test_killed_during_the_release_then_a_normal_run_converges(fleet):
     """Killed after the units and environment were written, before any restart."""
     web1 = fleet["fleet-web-1"]
-    run = background_playbook(DEPLOY, procfile_env="v2", procfile_serial=0,
-                              procfile_environment=env(7, FLEET_RELEASE_DELAY=8))
-    wait_until(lambda: props(web1, "fleet-release.service", "ActiveState")["ActiveState"] == "activating",
-               120, "the release to run")
+    run = deploy_until_the_release_runs(web1, env(7, FLEET_RELEASE_DELAY=8))
     output = kill_run(run)
     assert web1.file(LOCK).exists, "the killed run left its lock: " + output[-2000:]
     # Units and environment are new on every server, the instances still the old ones.
@@ -163,13 +169,12 @@ def test_an_unreachable_server_does_not_stop_the_others(fleet):
 
 
 def test_a_server_rebooted_during_a_deploy_converges_on_the_next_run(fleet):
-    web1 = fleet["fleet-web-1"]
-    run = background_playbook(DEPLOY, procfile_env="v2", procfile_serial=0,
-                              procfile_environment=env(9, FLEET_RELEASE_DELAY=6))
-    wait_until(lambda: props(web1, "fleet-release.service", "ActiveState")["ActiveState"] == "activating",
-               120, "the release to run")
-    sandbox("reboot", "fleet-worker-1")
-    run.communicate(timeout=300)
+    run = deploy_until_the_release_runs(fleet["fleet-web-1"], env(9, FLEET_RELEASE_DELAY=6))
+    try:
+        sandbox("reboot", "fleet-worker-1")
+    finally:
+        # Whatever the reboot did to it, the run ends before the next one starts.
+        run.communicate(timeout=300)
     converges(fleet, 9, FLEET_RELEASE_DELAY=6)
 
 
