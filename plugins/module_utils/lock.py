@@ -35,20 +35,6 @@ def lock_path(lock_dir, app):
     return os.path.join(lock_dir, "%s.lock" % app)
 
 
-@contextlib.contextmanager
-def guard(path):
-    """flock() on PATH.guard for the duration of the block (blocking)."""
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
-    fd = os.open(path + ".guard", os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def hold(path):
     """flock() on PATH.guard until this process exits (for a module's whole run)."""
     directory = os.path.dirname(path)
@@ -57,6 +43,16 @@ def hold(path):
     fd = os.open(path + ".guard", os.O_CREAT | os.O_RDWR, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
     return fd
+
+
+@contextlib.contextmanager
+def guard(path):
+    """hold(), for the duration of the block only."""
+    fd = hold(path)
+    try:
+        yield
+    finally:
+        os.close(fd)
 
 
 def read_holder(path):
