@@ -108,20 +108,26 @@ def test_health_wants_an_exact_status_when_given(server):
     assert rc != 0 and "HTTP status 302" in result["msg"]
 
 
-def test_health_retries_until_the_instance_listens():
-    import socket  # pylint: disable=import-outside-toplevel
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+def test_health_retries_until_the_instance_answers():
+    # The first two connections are dropped without an answer, as by an app that is still
+    # starting. Counting connections, not sleeping, keeps the test independent of how
+    # long Ansible takes to start the module on a busy machine.
+    connections = []
 
-    def serve_later():
-        time.sleep(1.5)
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    class Starting(http.server.ThreadingHTTPServer):
+        def verify_request(self, request, client_address):
+            connections.append(client_address)
+            return len(connections) > 2
 
-    threading.Thread(target=serve_later, daemon=True).start()
-    result = result_of("procfile_health", {"app": "shop", "base_port": port - 3,
-                                           "instances": {"web": [3]},
-                                           "checks": {"web": {"path": "/ok", "timeout": 20}}})
+    server = Starting(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        result = result_of("procfile_health", {"app": "shop", "base_port": port - 3,
+                                               "instances": {"web": [3]},
+                                               "checks": {"web": {"path": "/ok", "timeout": 20}}})
+    finally:
+        server.shutdown()
+    assert len(connections) == 3
+    # Two failed probes, each followed by the module's half-second pause.
     assert result["healthy"][0]["seconds"] >= 1
