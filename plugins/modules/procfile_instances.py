@@ -404,15 +404,36 @@ class Host(object):
         if units:
             self.module.run_command([self.systemctl, "reset-failed", "--"] + list(units))
 
-    def active_instances(self, app):
+    def loaded_instances(self, app):
+        """{unit: {LoadState, ActiveState, SubState}} of the instance units under this app's
+        name prefix that systemd has loaded, in one call.
+
+        A unit systemd has not loaded neither runs nor holds outdated settings, so nothing
+        more needs asking about it. Asking `systemctl show` about a unit loads it: for 100
+        new instances that alone took 0.45 s of a deploy (a D-Bus round trip and a unit
+        load each), against a few milliseconds for this listing.
+        """
+        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full",
+                       "%s-*@*.service" % app)
+        units = {}
+        for line in out.splitlines():
+            fields = line.split()
+            if fields and fields[0] == "\u25cf":
+                # The failed-unit bullet, should a systemd print it despite --plain.
+                fields = fields[1:]
+            if len(fields) > 3:
+                units[fields[0]] = dict(LoadState=fields[1], ActiveState=fields[2],
+                                        SubState=fields[3])
+        return units
+
+    def active_instances(self, app, loaded=None):
         """Instance units of this app's name prefix that run (or are being started).
 
         A unit that systemd merely has loaded (inactive, not enabled) is not an instance.
         """
-        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full",
-                       "%s-*@*.service" % app)
-        fields = [line.split() for line in out.splitlines() if line.strip()]
-        return [f[0] for f in fields if len(f) > 2 and f[2] in ACTIVE_STATES + ("deactivating",)]
+        loaded = self.loaded_instances(app) if loaded is None else loaded
+        return [u for u, s in sorted(loaded.items())
+                if s["ActiveState"] in ACTIVE_STATES + ("deactivating",)]
 
     def status(self, units):
         """Everything `--tags status` shows, in one call."""
@@ -420,7 +441,7 @@ class Host(object):
                                   "ActiveEnterTimestamp,MemoryCurrent")
 
     def states(self, units, properties=None):
-        """{unit: {ActiveState, UnitFileState, LoadState}} in one call."""
+        """{unit: {property: value}} in one call (which loads each unit it asks about)."""
         if not units:
             return {}
         out = self.run("show", "--property=" + (properties or "Id,ActiveState,UnitFileState,"
@@ -545,10 +566,10 @@ def describe(app, numbers):
                      for t, ns in sorted(numbers.items())) + "\n"
 
 
-def present_instances(host, app, types, unit_dir):
+def present_instances(host, app, types, unit_dir, loaded=None):
     """{type: set of numbers}: enabled instances, and instances running without being enabled."""
     enabled = enabled_instances(unit_dir, app, types)
-    present = instances_by_type(app, types, host.active_instances(app))
+    present = instances_by_type(app, types, host.active_instances(app, loaded))
     for t in types:
         present[t] |= set(enabled[t])
     return present
@@ -636,10 +657,10 @@ def phase_restart(module, host, app, owned_types, unit_dir, only):
         module.fail_json(msg="%s has no process type %s on this host (types: %s)"
                              % (app, ", ".join(unknown), ", ".join(owned_types) or "none"))
     types = only or owned_types
-    present = present_instances(host, app, types, unit_dir)
+    loaded = host.loaded_instances(app)
+    present = present_instances(host, app, types, unit_dir, loaded)
     units = [instance_name(app, t, n) for t in types for n in sorted(present[t])]
-    states = host.states(units)
-    units = [u for u in units if states[u].get("ActiveState") in ACTIVE_STATES]
+    units = [u for u in units if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES]
     result = dict(changed=bool(units), restart=units,
                   msg="%s: restarted %d instances" % (app, len(units)) if units
                   else "%s: no running instance to restart" % app)
@@ -870,7 +891,8 @@ def run_module():
     known_types = list(types) + removed_types
     paused = read_pause_record(module, p["state_file"])
 
-    present = present_instances(host, app, known_types, unit_dir)
+    loaded = host.loaded_instances(app)
+    present = present_instances(host, app, known_types, unit_dir, loaded)
     before = dict((t, sorted(ns)) for t, ns in present.items() if ns or t in types)
     after = allocate(present, counts, types)
     if paused is not None:
@@ -884,12 +906,16 @@ def run_module():
     wanted = [u for t in types for u in wanted_units[t]]
     surplus = [instance_name(app, t, n) for t in known_types for n in sorted(present[t])
                if t not in after or n not in after[t] or paused is not None]
-    states = host.states(wanted)
+    # MainPID (for stale instances) and NeedDaemonReload of the loaded ones only.
+    states = host.states([u for u in wanted if u in loaded], "Id,MainPID,NeedDaemonReload")
     released = read_text(p["fingerprint_file"])
-    running = set(u for u, s in states.items() if s.get("ActiveState") in ACTIVE_STATES)
+    running = set(u for u in wanted if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES)
     if paused is None:
         start = [u for u in wanted if u not in running]
-        enable = [u for u in wanted if states.get(u, {}).get("UnitFileState") != "enabled"]
+        # Enabled means what `systemctl enable` makes of [Install] WantedBy=<app>.target:
+        # the instance's link in <app>.target.wants, read from the disk.
+        enabled = enabled_instances(unit_dir, app, types)
+        enable = [instance_name(app, t, n) for t in types for n in after[t] if n not in enabled[t]]
         restart_types = set(p["restart"])
         restart = [u for t in types if t in restart_types for u in wanted_units[t] if u in running]
         restart += [u for u in stale(states, wanted_units, mine["templates"], p["env_file"])
