@@ -907,7 +907,12 @@ def run_module():
     surplus = [instance_name(app, t, n) for t in known_types for n in sorted(present[t])
                if t not in after or n not in after[t] or paused is not None]
     # MainPID (for stale instances) and NeedDaemonReload of the loaded ones only.
-    states = host.states([u for u in wanted if u in loaded], "Id,MainPID,NeedDaemonReload")
+    target = target_name(app)
+    states = host.states([target] + [u for u in wanted if u in loaded],
+                         "Id,ActiveState,UnitFileState,MainPID,NeedDaemonReload")
+    target_state = states.get(target, {})
+    enable_target = target_state.get("UnitFileState") != "enabled"
+    start_target = target_state.get("ActiveState") != "active"
     released = read_text(p["fingerprint_file"])
     running = set(u for u in wanted if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES)
     if paused is None:
@@ -928,7 +933,7 @@ def run_module():
 
     result = dict(
         changed=bool(start or enable or surplus or restart or removed_types or daemon_reload
-                     or record),
+                     or record or enable_target or start_target),
         instances=after, before=before, start=start, stop=surplus, restart=restart,
         removed_types=removed_types, units=wanted_units, released_fingerprint=released,
         paused=paused is not None,
@@ -954,17 +959,14 @@ def run_module():
         for t in removed_types:
             os.remove(mine["templates"][t])
         host.run("daemon-reload")
-    target_state = host.states([target_name(app)]).get(target_name(app), {})
-    if target_state.get("UnitFileState") != "enabled":
-        host.run("enable", "--quiet", target_name(app))
-        result["changed"] = True
-    if enable:
-        host.run("enable", "--quiet", "--", *enable)
-    if target_state.get("ActiveState") != "active":
-        host.run("start", target_name(app))
-        result["changed"] = True
-    if start:
-        host.run("start", "--", *start)
+    # One enable and one start for the target and the instances together: each enable
+    # reloads systemd, which costs more the more units it has loaded.
+    enable_now = ([target] if enable_target else []) + enable
+    if enable_now:
+        host.run("enable", "--quiet", "--", *enable_now)
+    start_now = ([target] if start_target else []) + start
+    if start_now:
+        host.run("start", "--", *start_now)
     if restart:
         host.run("restart", "--", *restart)
     if (start or restart) and p["health_checks"]:
