@@ -90,13 +90,17 @@ class Bench:
 
     # ------------------------------------------------------------------ measurements
     def deploy_from_scratch(self, sizes):
-        for total in sizes:
-            samples = []
-            for _repeat in range(self.repeats):
+        # Sizes interleaved (1, 10, 50, 100, 1, 10, ...): the targets are ratios between
+        # sizes, and a shared machine's speed drifts over minutes; measured one size after
+        # another, that drift lands in the ratio.
+        samples = dict((total, []) for total in sizes)
+        for _repeat in range(self.repeats):
+            for total in sizes:
                 self.fresh_host()
-                samples.append(self.deploy(total))
+                samples[total].append(self.deploy(total))
                 assert self.running("bench-") == total, "not all %d instances run" % total
-            self.record("deploy from scratch, %d instances" % total, samples)
+        for total in sizes:
+            self.record("deploy from scratch, %d instances" % total, samples[total])
 
     def rerun_and_bare(self):
         self.fresh_host()
