@@ -43,13 +43,29 @@ def instance_counts(types, scale, count_values, default, maximum):
     return {"counts": counts, "errors": errors}
 
 
+def _full_check(check):
+    return dict({"path": "/", "timeout": 60, "status": None}, **check) if check else None
+
+
 def health_checks(types, defaults, settings):
-    """{type: check} for the types whose merged settings have a health_check."""
+    """{type: check} for the types whose merged settings have a health_check.
+
+    TYPES None means "whatever types the host runs" (a restart does not read the Procfile):
+    then every type the settings name gets its entry, None where it turns the check off,
+    and "*" stands for the others with the defaults' check.
+    """
+    default = (defaults or {}).get("health_check")
+    if types is None:
+        checks = dict((t, _full_check(s.get("health_check", default)))
+                      for t, s in (settings or {}).items() if isinstance(s, dict))
+        if default:
+            checks["*"] = _full_check(default)
+        return checks
     checks = {}
     for t in types:
-        check = (settings or {}).get(t, {}).get("health_check", (defaults or {}).get("health_check"))
+        check = (settings or {}).get(t, {}).get("health_check", default)
         if check:
-            checks[t] = dict({"path": "/", "timeout": 60, "status": None}, **check)
+            checks[t] = _full_check(check)
     return checks
 
 

@@ -67,10 +67,12 @@ def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):
     """
     started = time.time()
     pending = []
-    for t, check in sorted(checks.items()):
+    for t, numbers in sorted(instances.items()):
+        # "*" is the check of the types CHECKS does not name; a type named with None has none.
+        check = checks[t] if t in checks else checks.get("*")
         if not check:
             continue
-        for n in instances.get(t) or []:
+        for n in numbers or []:
             port = base_port + int(n)
             pending.append(dict(unit=instance_name(app, t, int(n)), type=t, port=port,
                                 url="http://%s:%d%s" % (host, port, check.get("path") or "/"),

@@ -40,7 +40,8 @@ options:
     required: true
   checks:
     description:
-      - Per process type, its check; types without one are not probed.
+      - Per process type, its check; C(*) is the check of the types not named; types
+        without one (or named with null) are not probed.
       - C(path) (default C(/)), C(timeout) in seconds (default 60), C(status) (an exact
         HTTP status; default any 2xx or 3xx).
     type: dict

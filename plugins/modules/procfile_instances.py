@@ -171,10 +171,11 @@ options:
     default: 0
   health_checks:
     description:
-      - With O(phase=apply), per process type, its check (C(path), C(timeout), C(status)).
-        After instances were started or restarted, wait until every instance of those
-        types answers HTTP on C(127.0.0.1:PORT) (see M(procfile.systemd.procfile_health));
-        fail if one does not.
+      - With O(phase=apply) or O(phase=restart), per process type, its check (C(path),
+        C(timeout), C(status)); C(*) for the types not named, null for none. After
+        instances were started or restarted, wait until every instance of those types
+        answers HTTP on C(127.0.0.1:PORT) (see M(procfile.systemd.procfile_health)); fail
+        if one does not. O(phase=restart) takes PORT's base from the installed units.
     type: dict
     default: {}
   unlock:
@@ -651,7 +652,7 @@ def phase_resume(module, host, app, owned_types, unit_dir, state_file):
     module.exit_json(**result)
 
 
-def phase_restart(module, host, app, owned_types, unit_dir, only):
+def phase_restart(module, host, app, owned_types, unit_dir, only, base_port, checks):
     unknown = sorted(set(only) - set(owned_types))
     if unknown:
         module.fail_json(msg="%s has no process type %s on this host (types: %s)"
@@ -666,6 +667,16 @@ def phase_restart(module, host, app, owned_types, unit_dir, only):
                   else "%s: no running instance to restart" % app)
     if units and not module.check_mode:
         host.run("restart", "--", *units)
+        if checks:
+            # The same gate as a deploy's: a rolling restart (serial) stops at the first host
+            # whose instances do not come back healthy.
+            restarted = dict((t, [n for n in sorted(present[t]) if instance_name(app, t, n) in units])
+                             for t in types)
+            healthy, unhealthy, message = wait_healthy(module, app, base_port, restarted, checks)
+            result["healthy"] = healthy
+            if message:
+                result.update(msg=message, unhealthy=unhealthy)
+                module.fail_json(**result)
     module.exit_json(**result)
 
 
@@ -871,7 +882,9 @@ def run_module():
     if phase == "resume":
         phase_resume(module, host, app, owned_types, unit_dir, p["state_file"])
     if phase == "restart":
-        phase_restart(module, host, app, owned_types, unit_dir, p["restart"])
+        # The port base the units were installed with (their marker), not a default.
+        phase_restart(module, host, app, owned_types, unit_dir, p["restart"],
+                      mine.get("base_port") or p["base_port"], p["health_checks"])
     if phase == "status":
         phase_status(module, host, app, owned_types, unit_dir, p["state_file"],
                      dict((t, int(c)) for t, c in p["counts"].items()))

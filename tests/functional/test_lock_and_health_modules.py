@@ -131,3 +131,19 @@ def test_health_retries_until_the_instance_answers():
     assert len(connections) == 3
     # Two failed probes, each followed by the module's half-second pause.
     assert result["healthy"][0]["seconds"] >= 1
+
+
+def test_health_star_checks_the_types_not_named_and_null_checks_none(server):
+    base = server - 1
+    # worker@1 is on the same port (the fixture's server) and would answer 500 on /bad:
+    # named with null, it is not probed; web falls under "*".
+    result = result_of("procfile_health", {"app": "shop", "base_port": base,
+                                           "instances": {"web": [1], "worker": [1]},
+                                           "checks": {"*": {"path": "/ok", "timeout": 5},
+                                                      "worker": None}})
+    assert [h["unit"] for h in result["healthy"]] == ["shop-web@1.service"]
+    rc, result = module("procfile_health", {"app": "shop", "base_port": base,
+                                            "instances": {"worker": [1]},
+                                            "checks": {"*": {"path": "/bad", "timeout": 1}}},
+                        check=False)
+    assert rc != 0 and "shop-worker@1.service" in result["msg"]

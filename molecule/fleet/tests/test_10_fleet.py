@@ -105,3 +105,23 @@ def test_a_failing_health_check_stops_the_roll_out(fleet):
     playbook(DEPLOY, procfile_env="v2", procfile_serial=1)
     for name in WEB_HOSTS:
         assert web_body(fleet[name], 6001) == "fleet 1/2 1"
+
+
+def test_a_rolling_restart_stops_at_the_first_host_that_comes_back_unhealthy(fleet):
+    web_1, web_2 = fleet["fleet-web-1"], fleet["fleet-web-2"]
+    pid_2 = props(web_2, "fleet-web@1.service", "MainPID")["MainPID"]
+    web_1.run("touch /srv/fleet/unhealthy")
+    try:
+        rc, output = playbook(DEPLOY, "--tags", "restart", check=False, procfile_serial=1,
+                              procfile_process_settings={"web": {"health_check": {"path": "/health", "timeout": 4}}})
+    finally:
+        web_1.run("rm -f /srv/fleet/unhealthy")
+    assert rc != 0
+    assert "fatal: [fleet-web-1]" in output
+    assert "health check failed for 2 instance(s) of fleet" in output
+    assert "fleet-web@2.service (http://127.0.0.1:6002/health): HTTP status 500" in output
+    assert props(web_2, "fleet-web@1.service", "MainPID")["MainPID"] == pid_2
+    # The failed restart gave the lock back: a healthy rolling restart reaches web-2 as well.
+    _rc, output = playbook(DEPLOY, "--tags", "restart", procfile_serial=1)
+    assert props(web_2, "fleet-web@1.service", "MainPID")["MainPID"] != pid_2
+    assert "restarted 2 instances" in output

@@ -2,6 +2,8 @@
 
 FLEET_START_DELAY: seconds web waits before it listens (a slow boot).
 FLEET_HEALTH: "ok" (default) or anything else, then /health answers 500.
+A file named `unhealthy` in the working directory: /health answers 500 (an app gone bad
+without a deploy).
 FLEET_RELEASE_DELAY: seconds the release phase takes.
 FLEET_IGNORE_TERM: set: the worker ignores SIGTERM (only the stop timeout's SIGKILL ends it).
 """
@@ -19,7 +21,7 @@ VERSION = "%s/%s" % (os.environ.get("FLEET_VERSION", "?"), GENERATION)
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        healthy = os.environ.get("FLEET_HEALTH", "ok") == "ok"
+        healthy = os.environ.get("FLEET_HEALTH", "ok") == "ok" and not os.path.exists("unhealthy")
         status = 200 if self.path != "/health" or healthy else 500
         body = ("fleet %s %s\n" % (VERSION, os.environ.get("UNIQUE_INT"))).encode()
         self.send_response(status)

@@ -108,3 +108,15 @@ def test_health_checks_filter_merges_defaults_and_settings():
     assert health_checks(["web"], {"health_check": {"timeout": 5}}, {}) == {
         "web": {"path": "/", "timeout": 5, "status": None}}
     assert health_checks(["web"], {"health_check": {"timeout": 5}}, {"web": {"health_check": None}}) == {}
+
+
+def test_health_checks_filter_for_unknown_types_keeps_the_default_apart():
+    from ansible_collections.procfile.systemd.plugins.filter.procfile import health_checks
+    default = {"path": "/", "timeout": 5, "status": None}
+    assert health_checks(None, {"health_check": {"timeout": 5}},
+                         {"clock": {"health_check": None}, "web": {"nice": 5},
+                          "api": {"health_check": {"path": "/up"}}}) == {
+        "clock": None, "web": default, "api": {"path": "/up", "timeout": 60, "status": None},
+        "*": default}
+    assert health_checks(None, {"health_check": None}, {"web": {"nice": 5}}) == {"web": None}
+    assert health_checks(None, {}, {}) == {}
