@@ -763,10 +763,10 @@ def phase_install(module, host, app, types, p, lock=None):
     dirs = ([dict(path=d, owner="root", group="root", mode=0o700) for d in p["root_dirs"]]
             + [dict(path=d, owner=user, group=group, mode=0o750) for d in p["writable_dirs"]])
     for d in dirs:
-        d["changing"] = True
-    for d in dirs:
         owner, owner_group, mode = d["owner"], d["group"], d["mode"]
         if (group_missing and owner_group == group) or (user_missing and owner == user):
+            # Its owner is created by this run: the directory changes owner (or is new).
+            d["changing"] = True
             continue
         try:
             uid, gid = owner_ids(owner, owner_group)
