@@ -37,13 +37,17 @@ def inventory_args():
     return args
 
 
-def playbook(play, *args, check=True, **extra_vars):
-    """Run a play (plays/NAME of the scenario, or a path) against the scenario's hosts."""
+def playbook(play, *args, check=True, environ=None, **extra_vars):
+    """Run a play (plays/NAME of the scenario, or a path) against the scenario's hosts.
+
+    ENVIRON: more environment variables for ansible-playbook.
+    """
     path = Path(play) if "/" in play else SCENARIO / "plays" / play
     cmd = ["ansible-playbook", *inventory_args(), str(path), *args]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
-    res = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(), check=False)
+    res = subprocess.run(cmd, capture_output=True, text=True, env=dict(ansible_env(), **(environ or {})),
+                         check=False)
     output = res.stdout + res.stderr
     if check:
         assert res.returncode == 0, output[-6000:]

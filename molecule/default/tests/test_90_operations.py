@@ -90,6 +90,17 @@ def test_status_table_for_shop(host):
         assert "shop-worker@%d.service" % n in out
 
 
+def test_status_and_logs_read_as_lines_in_the_default_json_result_format(host):
+    json_format = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
+    _rc, out = playbook("shop.yml", "--tags", "status", environ=json_format)
+    assert '"msg": [' in out and '"shop: running",' in out and "\\n" not in out, out[-3000:]
+    assert '"worker                3       3",' in out
+    _rc, out = playbook("shop.yml", "--tags", "logs", "-e", "procfile_log_lines=200", environ=json_format,
+                        procfile_log_type="worker")
+    n = instances(host, "shop", "worker")[0]
+    assert '"msg": [' in out and "worker-%d up, UNIQUE_INT=%d" % (n, n) in out, out[-3000:]
+
+
 def test_logs_show_what_processes_printed(host):
     rc, out = playbook("shop.yml", "--tags", "logs", "-e", "procfile_log_lines=200",
                        procfile_log_type="worker")
