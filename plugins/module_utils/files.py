@@ -111,21 +111,6 @@ def create_account(module, user, group, home, comment, group_missing, user_missi
                            check_rc=True)
 
 
-def dir_needs_change(path, uid, gid, mode):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return True
-    return (st.st_mode & 0o7777) != mode or st.st_uid != uid or st.st_gid != gid
-
-
-def ensure_dir(path, uid, gid, mode):
-    if not os.path.isdir(path):
-        os.makedirs(path, mode)
-    os.chown(path, uid, gid)
-    os.chmod(path, mode)
-
-
 def owner_ids(user, group):
     """(uid, gid) of an account that exists (after create_account)."""
     return pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid

@@ -15,6 +15,13 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.procfile.systemd.plugins.module_utils.unprivileged import (
+    ReadError,
+    account,
+    read_as,
+    read_regular_file,
+)
+
 MAX_BYTES = 1024 * 1024
 MAX_NAME_LENGTH = 63
 RELEASE = "release"
@@ -257,16 +264,48 @@ def select_procfile(path, env=None):
     raise ProcfileError(path, 0, "missing", "no such file or directory: %s" % path)
 
 
-def read_procfile(path):
-    """Read and parse a Procfile from disk."""
+def confined(path, root):
+    """Refuse a Procfile that is, or is reached through, a link leading out of ROOT.
+
+    A link inside the app's directory (Procfile -> Procfile.production) is followed; one
+    that leaves it is refused without reading anything, and the message never shows
+    what the target holds.
+    """
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip("/") + "/"):
+        raise ProcfileError(path, 0, "outside-root",
+                            "leads out of %s (to %s) through a symbolic link; a Procfile must "
+                            "be a file of the app's own directory, so it was not read"
+                            % (root, real))
+    return real
+
+
+def read_procfile(path, root=None, as_user=None):
+    """Read and parse a Procfile from disk.
+
+    ROOT (default: the file's directory) confines links, see confined(). AS_USER: the
+    account that may have written the app's code: the file is read by a child process
+    running as that user (see unprivileged), so that no link, hard link or swapped
+    directory can make root read a file the user could not. Without such an account
+    (not created yet, or root) the file is read as root.
+    """
+    real = confined(path, root if root is not None else os.path.dirname(path) or ".")
+    ids = account(as_user) if as_user else None
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_BYTES:
-                raise ProcfileError(path, 0, "size",
-                                    "file is %d bytes; a Procfile may have at most %d (1 MiB)"
-                                    % (size, MAX_BYTES))
-            data = handle.read()
-    except (IOError, OSError) as exc:
-        raise ProcfileError(path, 0, "read", "cannot read: %s" % exc)
+        if ids is not None and ids[0] != 0:
+            data = read_as(real, ids, MAX_BYTES)
+        else:
+            data = read_regular_file(real, MAX_BYTES)
+    except ReadError as exc:
+        if exc.reason == "not-regular":
+            raise ProcfileError(path, 0, "not-regular",
+                                "is not a regular file (a FIFO, device or directory); not read")
+        who = " as the app's user %r (its processes run as that user and must be able to "\
+              "read their code)" % as_user if ids is not None and ids[0] != 0 else ""
+        raise ProcfileError(path, 0, "read", "cannot read%s: %s" % (who, exc.detail))
+    if len(data) > MAX_BYTES:
+        raise ProcfileError(path, 0, "size",
+                            "file is larger than %d bytes (1 MiB), the most a Procfile may have"
+                            % MAX_BYTES)
     return parse(data, path)

@@ -51,7 +51,19 @@ options:
       - Fail, instead of warning, when a command references an undefined variable.
     type: bool
     default: false
+  read_as:
+    description:
+      - The user who owns the app's code or runs its processes (the role passes
+        C(procfile_user)). The file is read by a child process running as this user, so
+        that a Procfile the user replaced by a link (or a hard link, or a swapped
+        directory) can never make root read a file the user could not read itself.
+      - When the user does not exist (yet) or is root, the file is read as root.
+    type: str
 notes:
+  - "A Procfile that is a link, or is reached through one, is followed only while it
+    stays inside O(path) (or, when O(path) is a file, inside its directory):
+    C(Procfile -> Procfile.production) works, a link leading elsewhere is refused without
+    reading the target, and no message ever shows the content of a refused file."
   - "Parsing rules: UTF-8 (a leading BOM is ignored); C(\\n), C(\\r\\n) and a lone C(\\r)
     end a line; blank lines and lines starting with C(#) are ignored; an entry is
     C(NAME: COMMAND), the command being everything after the first colon, trimmed."
@@ -169,6 +181,8 @@ error:
       type: str
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
@@ -188,6 +202,7 @@ def run_module():
             content=dict(type="str"),
             environment=dict(type="dict", default={}, no_log=False),
             strict=dict(type="bool", default=False),
+            read_as=dict(type="str"),
         ),
         mutually_exclusive=[("path", "content")],
         required_one_of=[("path", "content")],
@@ -200,7 +215,8 @@ def run_module():
             processes = parse(params["content"], "content")
         else:
             result["procfile"], result["reason"] = select_procfile(params["path"], params["env"])
-            processes = read_procfile(result["procfile"])
+            root = params["path"] if os.path.isdir(params["path"]) else os.path.dirname(params["path"])
+            processes = read_procfile(result["procfile"], root=root, as_user=params["read_as"])
     except ProcfileError as exc:
         module.fail_json(msg=str(exc), error=exc.to_dict(), **result)
 

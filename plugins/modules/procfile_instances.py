@@ -347,8 +347,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     account_changes,
     create_account,
-    dir_needs_change,
-    ensure_dir,
     needs_write,
     owner_ids,
     read_bytes,
@@ -364,6 +362,11 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
     scan_owned_units,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
+from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
+    UnsafePath,
+    ensure_dir,
+    inspect_dir,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     DEFAULT_LOCK_DIR,
     acquire_waiting,
@@ -760,21 +763,28 @@ def phase_install(module, host, app, types, p, lock=None):
     account = p["account"] or {}
     user, group = account.get("user", "root"), account.get("group", "root")
     group_missing, user_missing = account_changes(user, group, bool(account.get("create")))
-    dirs = ([dict(path=d, owner="root", group="root", mode=0o700) for d in p["root_dirs"]]
-            + [dict(path=d, owner=user, group=group, mode=0o750) for d in p["writable_dirs"]])
+    # Root-only directories (the environment file's, the state's) must be where only
+    # root can change them; the app's writable directories may be under the app's own,
+    # but are never reached through a link it could have planted (see safepath).
+    dirs = ([dict(path=d, owner="root", group="root", mode=0o700, trusted_parents=True,
+                  what="root-only directory %s" % d) for d in p["root_dirs"]]
+            + [dict(path=d, owner=user, group=group, mode=0o750, trusted_parents=False,
+                    what="procfile_writable_dirs entry %s" % d) for d in p["writable_dirs"]])
     for d in dirs:
         owner, owner_group, mode = d["owner"], d["group"], d["mode"]
-        if (group_missing and owner_group == group) or (user_missing and owner == user):
-            # Its owner is created by this run: the directory changes owner (or is new).
-            d["changing"] = True
-            continue
+        created = (group_missing and owner_group == group) or (user_missing and owner == user)
         try:
-            uid, gid = owner_ids(owner, owner_group)
+            # Its owner is created by this run: the directory changes owner (or is new).
+            uid, gid = (-1, -1) if created else owner_ids(owner, owner_group)
         except KeyError:
             module.fail_json(msg="%s cannot be owned by %s:%s: no such user or group on this host "
                                  "(create it, or set procfile_create_user: true)"
                                  % (d["path"], owner, owner_group))
-        d["changing"] = dir_needs_change(d["path"], uid, gid, mode)
+        try:
+            d["changing"] = inspect_dir(d["path"], uid, gid, mode, what=d["what"],
+                                        trusted_parents=d["trusted_parents"]) or created
+        except UnsafePath as exc:
+            module.fail_json(msg="%s. Nothing was changed on this host." % exc)
     fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
                                 + [sha1(env_content or ""), p["revision"] or ""]))
     released = read_text(p["fingerprint_file"])
@@ -813,7 +823,12 @@ def phase_install(module, host, app, types, p, lock=None):
     for d in dirs:
         if d["changing"]:
             uid, gid = owner_ids(d["owner"], d["group"])
-            ensure_dir(d["path"], uid, gid, d["mode"])
+            try:
+                ensure_dir(d["path"], uid, gid, d["mode"], what=d["what"],
+                           trusted_parents=d["trusted_parents"])
+            except UnsafePath as exc:
+                # Swapped since the check above: refused all the same, through nothing.
+                module.fail_json(msg="%s. The deploy stopped here." % exc)
     # The environment first: a unit is never installed before the file it reads.
     if env_changed:
         write_atomic(env_file, env_content, 0o600)

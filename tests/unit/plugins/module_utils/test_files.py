@@ -8,7 +8,6 @@ import pytest
 
 from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     account_changes,
-    dir_needs_change,
     needs_write,
     verify_units,
     write_atomic,
@@ -44,14 +43,6 @@ def test_write_is_atomic_root_owned_with_the_mode(tmp_path):
     assert needs_write(path, GOOD, 0o600)
     assert needs_write(path, GOOD + "\n", 0o644)
     assert os.listdir(str(tmp_path)) == ["shop-web@.service"]
-
-
-def test_dirs_change_on_mode_or_absence(tmp_path):
-    assert dir_needs_change(str(tmp_path / "nope"), 0, 0, 0o700)
-    os.chmod(str(tmp_path), 0o755)
-    assert dir_needs_change(str(tmp_path), 0, 0, 0o700)
-    os.chmod(str(tmp_path), 0o700)
-    assert not dir_needs_change(str(tmp_path), 0, 0, 0o700)
 
 
 def test_accounts_are_never_root_and_only_when_asked():

@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: procfile_trust
+short_description: Check that only root can change a directory tree before root writes into it
+version_added: "0.2.0"
+description:
+  - Fails unless O(path), every directory above it and every directory below it can be
+    changed by root alone (root-owned, not writable by group or others, or sticky), and no
+    link on the way or inside was made by another user. O(path) need not exist yet.
+  - Run it before a step that writes into O(path) as root and follows paths there, such
+    as M(ansible.builtin.copy) of a whole directory. A user who could change a directory
+    in the tree could swap it for a link and make root write elsewhere (C(/etc/cron.d)).
+  - "Only reads: it never changes anything."
+author:
+  - procfile.systemd contributors (@procfile-systemd)
+options:
+  path:
+    description: The directory tree, absolute.
+    type: path
+    required: true
+  what:
+    description: How to name O(path) in messages, for example V(procfile_root).
+    type: str
+    default: path
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - This module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Check that only root can change the app's directory before copying into it as root
+  procfile.systemd.procfile_trust:
+    path: /srv/shop
+    what: procfile_root
+"""
+
+RETURN = r"""
+exists:
+  description: Whether O(path) exists.
+  returned: success
+  type: bool
+directories:
+  description: How many directories were checked below O(path) (itself included).
+  returned: success
+  type: int
+"""
+
+import os
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
+    UnsafePath,
+    open_dir,
+    only_root_can_write,
+    who_can_write,
+)
+
+
+def tree_problem(fd, top):
+    """The first directory or link below the open directory FD that another user could
+    change, in words, or None."""
+    count = 0
+    for dirpath, dirnames, filenames, dir_fd in os.fwalk(".", dir_fd=fd, follow_symlinks=False):
+        count += 1
+        where = os.path.normpath(os.path.join(top, dirpath))
+        st = os.fstat(dir_fd)
+        if not only_root_can_write(st):
+            return "%s can be changed by %s" % (where, who_can_write(st)), count
+        for name in dirnames + filenames:
+            entry = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            if stat.S_ISLNK(entry.st_mode) and entry.st_uid != 0:
+                return "%s/%s is a symbolic link made by uid %d" % (where, name, entry.st_uid), count
+    return None, count
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=dict(path=dict(type="path", required=True),
+                           what=dict(type="str", default="path")),
+        supports_check_mode=True,
+    )
+    path, what = module.params["path"], module.params["what"]
+    label = "%s %s" % (what, path)
+    try:
+        fd = open_dir(path, what=label, trusted_parents=True, leaf_link_ok=True)
+    except UnsafePath as exc:
+        module.fail_json(msg="%s; root writes there, so only root may be able to change it"
+                         % exc)
+    if fd is None:
+        module.exit_json(changed=False, exists=False, directories=0)
+    try:
+        problem, count = tree_problem(fd, path)
+    finally:
+        os.close(fd)
+    if problem:
+        module.fail_json(msg="%s: %s. Root writes into this tree, so only root may be able to "
+                             "change it: keep directories the app writes "
+                             "(procfile_writable_dirs) outside it." % (label, problem))
+    module.exit_json(changed=False, exists=True, directories=count)
+
+
+def main():
+    run_module()
+
+
+if __name__ == "__main__":
+    main()
