@@ -22,14 +22,14 @@ export PY_COLORS := 0
 endif
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: demo test test-compat deps apt venv collection unit sanity lint molecule clean sandbox-image
+.PHONY: demo demo-check test test-compat deps apt venv collection unit sanity lint molecule clean distclean sandbox-image
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo    deploy the example app into a local systemd sandbox server"
 	@echo "make test    run all tests (unit, sanity, lint, molecule on booted systemd)"
 	@echo "make test-compat   the role's tests on Debian bullseye and trixie (systemd 247, 257)"
-	@echo "make clean   destroy every sandbox server"
+	@echo "make clean   destroy every sandbox server (distclean: the caches and venv too)"
 
 # ---------------------------------------------------------------- set-up
 
@@ -100,23 +100,45 @@ sanity:
 lint:
 	$(BIN)/ansible-lint --profile production
 
+# The servers up before the tests (a user's `demo`, say) are recorded and left alone:
+# a failed scenario removes only the servers the tests made, and the tests must leave
+# nothing of their own behind (servers, processes, mounts, cgroups, namespaces).
+KEEP := .cache/sandbox-before-tests
 molecule: sandbox-image
 	$(SANDBOX) cleanup
+	$(SANDBOX) list --names -o $(KEEP)
 	@for s in $(MOLECULE_SCENARIOS); do echo "== molecule scenario $$s"; \
-	  $(BIN)/molecule test -s $$s || { $(SANDBOX) down --all; exit 1; }; done
-	tools/assert_sandbox_clean.sh
+	  $(BIN)/molecule test -s $$s || { $(SANDBOX) down --all-but $(KEEP); exit 1; }; done
+	$(SANDBOX) leftovers --keep-file $(KEEP)
 
 # The role's scenario on the other Debian releases' systemd: bullseye (247) and trixie
 # (257); `make test` covers bookworm (252). About 8 minutes per release.
 COMPAT_SUITES ?= bullseye trixie
 test-compat: deps apt
 	$(SANDBOX) cleanup
+	$(SANDBOX) list --names -o $(KEEP)
 	@for suite in $(COMPAT_SUITES); do echo "== molecule scenario default on $$suite"; \
 	  $(SANDBOX) build --suite $$suite; \
-	  PROCFILE_SANDBOX_SUITE=$$suite $(BIN)/molecule test -s default || { $(SANDBOX) down --all; exit 1; }; done
-	tools/assert_sandbox_clean.sh
+	  PROCFILE_SANDBOX_SUITE=$$suite $(BIN)/molecule test -s default || { $(SANDBOX) down --all-but $(KEEP); exit 1; }; done
+	$(SANDBOX) leftovers --keep-file $(KEEP)
 
+# Is the demo still up and serving? Its boot id and instance PIDs, after one request
+# through its web process (CI compares them before and after `make test`).
+demo-check:
+	@tools/demo_check.sh
+
+SANDBOX_STATE := /var/lib/procfile-sandbox
 clean:
+	@echo "make clean: destroying every sandbox server: $$($(SANDBOX) list --names | xargs echo)"
 	-$(SANDBOX) down --all
 	$(SANDBOX) cleanup
-	rm -rf build
+	rm -rf build $(DEMO_SECRETS) $(DEMO_INVENTORY) $(KEEP)
+	@echo "make clean: removed the servers, build/ and the demo's inventory and Redis password."
+	@echo "Kept, to make the next run fast (make distclean removes them too):"
+	@echo "  $(SANDBOX_STATE): rootfs images and .deb cache, $$(du -sh $(SANDBOX_STATE) 2>/dev/null | cut -f1)"
+	@echo "  $(VENV): the Python tools, $$(du -sh $(VENV) 2>/dev/null | cut -f1); .cache/: collection link, test venvs"
+	@echo "  the Debian packages of apt-packages.txt"
+
+distclean: clean
+	rm -rf $(SANDBOX_STATE) $(VENV) .cache
+	@echo "make distclean: also removed $(SANDBOX_STATE), $(VENV) and .cache/ (apt packages stay)"

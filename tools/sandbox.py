@@ -16,7 +16,7 @@ Everything it creates is named and recorded under the state directory
 (``$PROCFILE_SANDBOX_DIR``, default /var/lib/procfile-sandbox), so destroy and cleanup
 remove exactly that and nothing else.
 
-Usage: sandbox.py {build,up,down,reboot,poweroff,start,list,inventory,info,ssh,exec,cleanup} ...
+Usage: sandbox.py {build,up,down,reboot,poweroff,start,list,inventory,info,ssh,proxy,cleanup,leftovers} ...
 """
 
 from __future__ import annotations
@@ -571,7 +571,14 @@ def teardown_hub_if_unused() -> None:
 
 
 def cmd_down(args: argparse.Namespace) -> None:
-    names = [h["name"] for h in all_hosts()] if args.all else args.names
+    if args.all:
+        names = [h["name"] for h in all_hosts()]
+    elif args.keep_file:
+        # Every server but those recorded: a failed test run removes its own only.
+        keep = read_names(args.keep_file)
+        names = [h["name"] for h in all_hosts() if h["name"] not in keep]
+    else:
+        names = args.names
     for name in names:
         started = time.monotonic()
         destroy(name)
@@ -598,6 +605,63 @@ def cmd_reboot(args: argparse.Namespace) -> None:
         log(f"{name} rebooted")
 
 
+def read_names(path: str) -> set[str]:
+    """Server names recorded by `sandbox.py list --names -o PATH` (absent file: none)."""
+    try:
+        return set(Path(path).read_text().split())
+    except FileNotFoundError:
+        return set()
+
+
+def leftovers(keep: set[str]) -> list[str]:
+    """What this tool made for servers not in KEEP that is still on the machine: servers,
+    their processes, mounts, cgroups, network namespaces (and the hub, when only servers
+    outside KEEP could be using it)."""
+    problems = []
+    for info in all_hosts():
+        if info["name"] not in keep:
+            problems.append(f"server {info['name']} ({host_status(info)})")
+    for root in CGROUP_ROOTS:
+        if root.exists():
+            for path in sorted(root.glob(CGROUP_PREFIX + "*")):
+                if path.name[len(CGROUP_PREFIX):] not in keep:
+                    problems.append(f"cgroup {path}")
+    netns = Path("/run/netns")
+    kept_private = any(h["network"] == "private" for h in all_hosts() if h["name"] in keep)
+    if netns.exists():
+        for path in sorted(netns.glob(NETNS_PREFIX + "*")):
+            name = path.name[len(NETNS_PREFIX):]
+            if path.name == HUB_NETNS:
+                if not kept_private:
+                    problems.append(f"network namespace {path.name}")
+            elif name not in keep:
+                problems.append(f"network namespace {path.name}")
+    hosts_dir = str(HOSTS) + "/"
+    with open("/proc/mounts") as handle:
+        for line in handle:
+            mountpoint = line.split()[1]
+            if mountpoint.startswith(hosts_dir) and \
+                    mountpoint[len(hosts_dir):].split("/")[0] not in keep:
+                problems.append(f"mount {mountpoint}")
+    out = run(["pgrep", "-a", "-f", "systemd-nspawn"], check=False, capture=True).stdout
+    for line in out.splitlines():
+        match = re.search(re.escape(hosts_dir) + r"([a-z0-9-]+)/", line)
+        if match and match.group(1) not in keep:
+            problems.append(f"systemd-nspawn process of {match.group(1)}: {line.split()[0]}")
+    return problems
+
+
+def cmd_leftovers(args: argparse.Namespace) -> None:
+    """Fail if anything of a server not recorded in --keep-file is left (tests use it to
+    check that they removed all of theirs, and only theirs)."""
+    keep = read_names(args.keep_file)
+    problems = leftovers(keep)
+    if problems:
+        raise SandboxError("left behind by the tests: " + "; ".join(problems))
+    kept = ", ".join(sorted(keep)) or "none"
+    print(f"sandbox clean: nothing left but the servers that were there before ({kept})")
+
+
 def cmd_cleanup(args: argparse.Namespace) -> None:
     """Remove leftovers of crashed runs: runtime state of servers whose launcher died."""
     for info in all_hosts():
@@ -614,6 +678,13 @@ def host_status(info: dict) -> str:
 
 def cmd_list(args: argparse.Namespace) -> None:
     hosts = all_hosts()
+    if args.names:
+        text = "".join(h["name"] + "\n" for h in hosts)
+        if args.output:
+            Path(args.output).write_text(text)
+        else:
+            print(text, end="")
+        return
     if args.json:
         print(json.dumps([{**h, "status": host_status(h)} for h in hosts], indent=2))
         return
@@ -697,6 +768,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("down", help="destroy servers (disk included)")
     p.add_argument("names", nargs="*")
     p.add_argument("--all", action="store_true")
+    p.add_argument("--all-but", dest="keep_file", metavar="FILE",
+                   help="every server not named in FILE (from `list --names -o FILE`)")
     p.set_defaults(func=cmd_down)
     for name, func, text in (("reboot", cmd_reboot, "reboot from inside and wait"),
                              ("poweroff", cmd_poweroff, "clean poweroff, disk kept"),
@@ -706,6 +779,8 @@ def main(argv: list[str] | None = None) -> int:
         p.set_defaults(func=func)
     p = sub.add_parser("list", help="list servers")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--names", action="store_true", help="names only, one a line")
+    p.add_argument("-o", "--output", help="with --names: write them to this file")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("inventory", help="print an Ansible inventory (YAML)")
     p.add_argument("names", nargs="*")
@@ -725,10 +800,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_proxy)
     p = sub.add_parser("cleanup", help="remove leftovers of crashed runs")
     p.set_defaults(func=cmd_cleanup)
+    p = sub.add_parser("leftovers", help="fail if anything of a server not in FILE is left")
+    p.add_argument("--keep-file", required=True, metavar="FILE",
+                   help="the servers to leave out (from `list --names -o FILE`)")
+    p.set_defaults(func=cmd_leftovers)
 
     args = parser.parse_args(argv)
-    if args.cmd == "down" and not args.all and not args.names:
-        parser.error("down needs server names or --all")
+    if args.cmd == "down" and not (args.all or args.names or args.keep_file):
+        parser.error("down needs server names, --all or --all-but FILE")
     if os.geteuid() != 0:
         raise SandboxError("the sandbox needs root (systemd-nspawn, mounts, network namespaces)")
     args.func(args)
