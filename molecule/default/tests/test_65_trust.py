@@ -146,7 +146,7 @@ def test_a_link_swapped_in_while_deploys_run_is_never_followed(host):
                       "--property=RuntimeMaxSec=600 /bin/sh -c %s", swapper)
     try:
         outcomes = []
-        for _ in range(3):
+        for _attempt in range(3):
             rc, out = deploy()
             outcomes.append(rc)
             assert rc == 0 or "The deploy stopped here" in out or \
