@@ -26,6 +26,11 @@ def test_build_install_doc_and_playbook(tmp_path):
     assert "plugins/modules/procfile_info.py" in names
     assert "roles/procfile/tasks/main.yml" in names
     assert "playbooks/deploy.yml" in names
+    # The licence galaxy.yml declares (GPL-3.0-or-later) ships with it, in full.
+    assert "COPYING" in names
+    with tarfile.open(tarball) as tar:
+        licence = tar.extractfile("COPYING").read().decode()
+    assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence
     # build_ignore keeps tests, molecule, tools and local state out.
     for prefix in ("tests/", "molecule/", "tools/", ".venv/", ".cache/", "benchmarks/"):
         assert not [n for n in names if n.startswith(prefix)], prefix
