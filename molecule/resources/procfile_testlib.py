@@ -64,10 +64,67 @@ def adhoc(module, args="", check=True):
     return res
 
 
+def recap(output):
+    """{host: {"ok": n, "changed": n, "unreachable": n, "failed": n, ...}} from the last
+    PLAY RECAP of OUTPUT: one entry per host, so that one clean host cannot hide another."""
+    assert "PLAY RECAP" in output, output[-3000:]
+    counts = {}
+    for line in output.rsplit("PLAY RECAP", 1)[1].splitlines():
+        host, sep, rest = line.partition(" : ")
+        if not sep or "=" not in rest:
+            continue
+        counts[host.strip()] = dict((k, int(v)) for k, v in
+                                    (pair.split("=", 1) for pair in rest.split()))
+    assert counts, output[-3000:]
+    return counts
+
+
 def recap_changed(output):
-    """The changed= count of the (single-host) play recap."""
-    line = [x for x in output.splitlines() if " changed=" in x][-1]
-    return int(line.split(" changed=")[1].split()[0])
+    """The changed= count of a single-host play recap (fails if it has more hosts)."""
+    [(_host, counts)] = recap(output).items()
+    return counts["changed"]
+
+
+# What a refused or check-mode run must leave exactly as it was: every file the
+# collection writes (with its owner, mode and content), the accounts, and the state and
+# main PID of every unit an app owns. The lock's guard files are left out: every run,
+# a refused one too, takes their flock, and they hold no state (and so are directory
+# sizes, which count entries such as a guard file made for the first time).
+SNAPSHOT = r"""
+for d in /etc/systemd/system /etc/procfile-systemd /var/lib/procfile-systemd /run/procfile-systemd; do
+  [ -e "$d" ] || { echo "$d absent"; continue; }
+  find "$d" ! -name '*.guard' -printf '%p %y %u %g %m %l\n' | sort
+  find "$d" -type f ! -name '*.guard' -exec sha1sum {} + | sort
+done
+getent passwd | sort
+getent group | sort
+owned=$(grep -l '^X-ProcfileApp=' /etc/systemd/system/*.service /etc/systemd/system/*.target 2>/dev/null | xargs -r -n1 basename)
+patterns=$(for u in $owned; do case "$u" in *@.service) echo "${u%.service}*.service";; *) echo "$u";; esac; done)
+units=$(systemctl list-units --all --plain --no-legend --full $patterns | awk '{print $1}' | sort)
+echo "=== units"
+[ -z "$units" ] || systemctl show --property=Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NRestarts $units
+"""
+
+
+def host_snapshot(host):
+    """The collection's whole footprint on HOST (see SNAPSHOT), to compare before/after.
+
+    A unit that systemd has restarted by itself (NRestarts > 0: a crash loop, like the
+    hostile corpus's commands that exit) changes its PID and state on its own; of those
+    only the load and enabled state count. Every other unit's PID counts: a refused run
+    that restarted it would show.
+    """
+    files, _sep, units = host.check_output("bash -c %s", SNAPSHOT).partition("=== units")
+    stable = []
+    for block in units.strip().split("\n\n"):
+        props_ = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        if not props_:
+            continue
+        if props_.pop("NRestarts", "0") != "0":
+            for key in ("ActiveState", "SubState", "MainPID"):
+                props_.pop(key, None)
+        stable.append(" ".join("%s=%s" % kv for kv in sorted(props_.items())))
+    return files + "\n" + "\n".join(sorted(stable))
 
 
 def props(host, unit, *names):

@@ -13,8 +13,10 @@ def test_environment_file_is_root_only(host):
 
 
 def test_secret_is_nowhere_else_on_the_host(host):
+    # Everywhere a deploy could leave it: Ansible's remote temp files, logs, homes, /tmp.
     hits = host.run("grep -rl %s /etc/systemd /var/lib/procfile-systemd /srv /run/systemd/transient "
-                    "2>/dev/null", CANARY).stdout
+                    "/tmp /var/tmp /root/.ansible /var/log /home /var/lib/shop-data 2>/dev/null",
+                    CANARY).stdout
     assert hits == ""
     show = host.check_output("systemctl show 'shop-*' 'shop.target'")
     assert CANARY not in show

@@ -1,7 +1,7 @@
 """Apps sharing a unit prefix are isolated; conflicts and bad input change nothing."""
 
 import pytest
-from procfile_testlib import instances, playbook, props
+from procfile_testlib import host_snapshot, instances, playbook, props
 
 
 def neighbours_state(host):
@@ -11,16 +11,9 @@ def neighbours_state(host):
     return dict((u, props(host, u, "MainPID", "ActiveState")) for u in units)
 
 
-def host_snapshot(host):
-    """Unit files, enabled links and running units: what a refused deploy must not touch."""
-    return host.check_output(
-        "ls -la --time-style=+%%s.%%N /etc/systemd/system /etc/systemd/system/*.wants; "
-        "systemctl list-units --all --plain --no-legend --full 'shop*' 'clash*'; "
-        "getent passwd | cut -d: -f1 | sort")
-
-
 def assert_refused(host, play, messages, **extra_vars):
-    """The run fails, says MESSAGES, and the host is exactly as before."""
+    """The run fails, says MESSAGES, and the collection's whole footprint on the host
+    (files, accounts, units and their processes) is exactly as before."""
     snapshot = host_snapshot(host)
     rc, out = playbook(play, check=False, **extra_vars)
     assert rc != 0

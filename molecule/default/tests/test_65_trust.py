@@ -9,7 +9,7 @@ shows up in any output or unit file.
 """
 
 import pytest
-from procfile_testlib import PROJECT, SCENARIO, playbook
+from procfile_testlib import PROJECT, SCENARIO, host_snapshot, playbook
 
 ROOT = "/srv/sec"
 WRITABLE = ["/srv/sec/var", "/srv/sec/var/cache"]
@@ -78,13 +78,20 @@ def assert_refused_changing_nothing(host, before, rc, out, messages):
     assert rc != 0
     for message in messages:
         assert message in out, out[-3000:]
-    assert owners_and_modes(host) == before
+    assert owners_and_modes(host) == before[0]
+    assert host_snapshot(host) == before[1]
     assert_no_root_only_content(host, out)
+
+
+def everything(host):
+    """What a refused deploy must leave as it was: owners and modes on the whole server,
+    and the collection's footprint."""
+    return owners_and_modes(host), host_snapshot(host)
 
 
 def test_a_writable_directory_swapped_for_a_link_to_cron_d_is_refused(host):
     as_app(host, "rm -rf %s/var/cache && ln -s /etc/cron.d %s/var/cache" % (ROOT, ROOT))
-    before = owners_and_modes(host)
+    before = everything(host)
     rc, out = deploy()
     assert_refused_changing_nothing(host, before, rc, out, [
         "procfile_writable_dirs entry /srv/sec/var/cache is a symbolic link (to /etc/cron.d)",
@@ -94,7 +101,7 @@ def test_a_writable_directory_swapped_for_a_link_to_cron_d_is_refused(host):
 
 def test_the_top_writable_directory_swapped_for_a_link_to_root_is_refused(host):
     as_app(host, "mv %s/var %s/var.old && ln -s /root %s/var" % (ROOT, ROOT, ROOT))
-    before = owners_and_modes(host)
+    before = everything(host)
     root_before = (host.file("/root").user, host.file("/root").mode)
     rc, out = deploy()
     assert_refused_changing_nothing(host, before, rc, out, [
@@ -106,7 +113,7 @@ def test_the_top_writable_directory_swapped_for_a_link_to_root_is_refused(host):
 def test_a_parent_made_into_a_link_to_root_is_not_followed(host):
     # Only the inner directory is writable: root must still not walk through var.
     as_app(host, "mv %s/var %s/var.old && ln -s /root %s/var" % (ROOT, ROOT, ROOT))
-    before = owners_and_modes(host)
+    before = everything(host)
     rc, out = deploy(procfile_writable_dirs=["/srv/sec/var/cache"])
     assert_refused_changing_nothing(host, before, rc, out, [
         "procfile_writable_dirs entry /srv/sec/var/cache: /srv/sec/var is a symbolic link "
@@ -118,7 +125,7 @@ def test_a_parent_made_into_a_link_to_root_is_not_followed(host):
 @pytest.mark.parametrize("target", [ROOT_ONLY, "/etc/passwd", "/etc/ssh/ssh_host_ed25519_key"])
 def test_a_procfile_linked_out_of_the_app_directory_is_refused_unread(host, target):
     as_app(host, "ln -sfn %s %s/Procfile" % (target, ROOT))
-    before = owners_and_modes(host)
+    before = everything(host)
     rc, out = deploy()
     assert_refused_changing_nothing(host, before, rc, out, [
         "%s/Procfile: leads out of %s (to %s) through a symbolic link" % (ROOT, ROOT, target),
@@ -166,7 +173,7 @@ def test_copying_code_as_root_into_a_directory_the_app_can_change_is_refused(hos
     """procfile_source copies as root: into an app-owned procfile_root, a planted link
     (code/ -> /etc/cron.d) would make root write the code there. Refused before the copy."""
     as_app(host, "ln -s /etc/cron.d %s/crashy" % ROOT)
-    before = owners_and_modes(host)
+    before = everything(host)
     rc, out = playbook(str(PROJECT / "playbooks" / "deploy.yml"), check=False, procfile_app="sec",
                        procfile_root=ROOT, procfile_base_port=7500, procfile_writable_dirs=WRITABLE,
                        procfile_source=str(SCENARIO / "files"))

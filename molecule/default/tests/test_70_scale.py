@@ -1,6 +1,6 @@
 """Scaling keeps other types' numbers, takes the lowest free ones, removes the highest."""
 
-from procfile_testlib import instances, playbook, recap_changed
+from procfile_testlib import host_snapshot, instances, playbook, recap_changed
 
 
 def numbers(host):
@@ -42,11 +42,16 @@ def test_scale_2_5_1_0_and_back(host):
 
 def test_check_diff_reports_without_changing(host):
     before = numbers(host)
-    rc, out = playbook("shop.yml", "--check", "--diff", shop_worker_count=5)
+    snapshot = host_snapshot(host)
+    # More workers, a changed unit and a changed secret: all reported, none made.
+    rc, out = playbook("shop.yml", "--check", "--diff", shop_worker_count=5, shop_secret="in-check-mode",
+                       procfile_process_settings={"worker": {"stop_timeout": 12}})
     assert "shop instances" in out and "worker:" in out
-    assert "shop-worker@" in out
+    assert "shop-worker@" in out and "TimeoutStopSec=12" in out
+    assert "SECRET_TOKEN=(secret, new value)" in out and "in-check-mode" not in out
     assert recap_changed(out) >= 1
     assert numbers(host) == before
+    assert host_snapshot(host) == snapshot
 
 
 def test_removed_type_is_stopped_disabled_and_its_template_removed(host):
