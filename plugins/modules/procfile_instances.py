@@ -362,6 +362,11 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
     scan_owned_units,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
+from ansible_collections.procfile.systemd.plugins.module_utils.proc import start_time
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import (
+    ACTIVE_STATES,
+    Systemctl,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     UnsafePath,
     ensure_dir,
@@ -383,78 +388,6 @@ from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     target_name,
     template_name,
 )
-
-
-ACTIVE_STATES = ("active", "activating", "reloading")
-
-
-class Host(object):
-    """The systemctl calls this module makes: a few per run, never one per instance."""
-
-    def __init__(self, module):
-        self.module = module
-        self.systemctl = module.get_bin_path("systemctl", required=True)
-
-    def run(self, *args):
-        rc, out, err = self.module.run_command([self.systemctl] + list(args))
-        if rc != 0:
-            self.module.fail_json(msg="systemctl %s failed (rc %d): %s"
-                                  % (" ".join(args), rc, (err or out).strip()))
-        return out
-
-    def reset_failed(self, units):
-        """Forget units that a stop timeout's SIGKILL left failed (they were stopped on
-        purpose). Best effort: a unit systemd has already unloaded is no error."""
-        if units:
-            self.module.run_command([self.systemctl, "reset-failed", "--"] + list(units))
-
-    def loaded_instances(self, app):
-        """{unit: {LoadState, ActiveState, SubState}} of the instance units under this app's
-        name prefix that systemd has loaded, in one call.
-
-        A unit systemd has not loaded neither runs nor holds outdated settings, so nothing
-        more needs asking about it. Asking `systemctl show` about a unit loads it: for 100
-        new instances that alone took 0.45 s of a deploy (a D-Bus round trip and a unit
-        load each), against a few milliseconds for this listing.
-        """
-        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full",
-                       "%s-*@*.service" % app)
-        units = {}
-        for line in out.splitlines():
-            fields = line.split()
-            if fields and fields[0] == "\u25cf":
-                # The failed-unit bullet, should a systemd print it despite --plain.
-                fields = fields[1:]
-            if len(fields) > 3:
-                units[fields[0]] = dict(LoadState=fields[1], ActiveState=fields[2],
-                                        SubState=fields[3])
-        return units
-
-    def active_instances(self, app, loaded=None):
-        """Instance units of this app's name prefix that run (or are being started).
-
-        A unit that systemd merely has loaded (inactive, not enabled) is not an instance.
-        """
-        loaded = self.loaded_instances(app) if loaded is None else loaded
-        return [u for u, s in sorted(loaded.items())
-                if s["ActiveState"] in ACTIVE_STATES + ("deactivating",)]
-
-    def status(self, units):
-        """Everything `--tags status` shows, in one call."""
-        return self.states(units, "Id,ActiveState,SubState,UnitFileState,MainPID,NRestarts,"
-                                  "ActiveEnterTimestamp,MemoryCurrent")
-
-    def states(self, units, properties=None):
-        """{unit: {property: value}} in one call (which loads each unit it asks about)."""
-        if not units:
-            return {}
-        out = self.run("show", "--property=" + (properties or "Id,ActiveState,UnitFileState,"
-                                                "LoadState,MainPID,NeedDaemonReload"), "--", *units)
-        states = {}
-        for block, unit in zip(out.strip().split("\n\n"), units):
-            props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-            states[props.get("Id") or unit] = props
-        return states
 
 
 def fail_on_conflicts(module, app, types, owned, unit_dir):
@@ -523,24 +456,6 @@ def read_text(path):
         return ""
 
 
-def _boot_time():
-    with open("/proc/stat") as handle:
-        for line in handle:
-            if line.startswith("btime "):
-                return int(line.split()[1])
-    return 0
-
-
-def process_start_time(pid):
-    """When a process started (seconds since the epoch), or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except (IOError, OSError, IndexError):
-        return None
-    return _boot_time() + float(fields[19]) / os.sysconf("SC_CLK_TCK")
-
-
 def mtime(path):
     try:
         return os.stat(path).st_mtime
@@ -556,7 +471,7 @@ def stale(states, units_by_type, templates, env_file):
         changed = max(env_changed, mtime(templates.get(t)))
         for unit in units:
             pid = int(states.get(unit, {}).get("MainPID") or 0)
-            started = process_start_time(pid) if pid else None
+            started = start_time(pid) if pid else None
             # One clock tick of slack: the start time is only that precise.
             if started is not None and started + 0.02 < changed:
                 found.append(unit)
@@ -881,7 +796,7 @@ def run_module():
     app, types, unit_dir, phase = p["app"], p["types"], p["unit_dir"], p["phase"]
     if not APP_RE.match(app):
         module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % app)
-    host = Host(module)
+    host = Systemctl(module)
     lock = None
     if phase == "install" and p["lock_owner"]:
         lock = take_lock(module, app, p)
