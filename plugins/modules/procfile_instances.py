@@ -424,7 +424,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     lock_path,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
-from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE
+from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
@@ -464,8 +464,8 @@ def run_module():
     )
     p = module.params
     app, types, unit_dir, phase = p["app"], p["types"], p["unit_dir"], p["phase"]
-    if not APP_RE.match(app):
-        module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % app)
+    if app_name_error(app):
+        module.fail_json(msg=app_name_error(app))
     host = Systemctl(module)
     lock = None
     if phase == "install" and p["lock_owner"]:

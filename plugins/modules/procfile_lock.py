@@ -112,7 +112,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     release,
     takeover_warning,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE
+from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
@@ -128,8 +128,8 @@ def run_module():
         supports_check_mode=True,
     )
     p = module.params
-    if not APP_RE.match(p["app"]):
-        module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % p["app"])
+    if app_name_error(p["app"]):
+        module.fail_json(msg=app_name_error(p["app"]))
     owner = p["lock_owner"]
     if not owner.get("token"):
         module.fail_json(msg="lock_owner must have a token (use lookup('procfile.systemd.controller_run'))")
