@@ -25,7 +25,7 @@ EXAMPLES = r"""
 - name: Take the app's lock
   procfile.systemd.procfile_lock:
     app: shop
-    owner: "{{ lookup('procfile.systemd.controller_run') }}"
+    lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
 """
 
 RETURN = r"""

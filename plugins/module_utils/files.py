@@ -28,6 +28,14 @@ def read_bytes(path):
         return None
 
 
+def read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except (IOError, OSError, TypeError):
+        return ""
+
+
 def needs_write(path, content, mode, uid=0, gid=0):
     """Whether PATH differs from CONTENT, its mode or root ownership."""
     current = read_bytes(path)
@@ -114,3 +122,15 @@ def create_account(module, user, group, home, comment, group_missing, user_missi
 def owner_ids(user, group):
     """(uid, gid) of an account that exists (after create_account)."""
     return pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid
+
+
+def env_names_diff(before, after):
+    """The environment file's diff without its values: names, and which values changed."""
+    def values(text):
+        pairs = (line.split("=", 1) for line in (text or "").splitlines()
+                 if "=" in line and not line.startswith("#"))
+        return dict((k, v) for k, v in pairs)
+    old, new = values(before), values(after)
+    return ("".join("%s=(secret)\n" % k for k in sorted(old)),
+            "".join("%s=(secret%s)\n" % (k, "" if old.get(k) == v else ", new value")
+                    for k, v in sorted(new.items())))

@@ -12,6 +12,7 @@ import time
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.six.moves.urllib.request import build_opener, HTTPRedirectHandler, ProxyHandler
 
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
 
 
@@ -47,17 +48,11 @@ def healthy_status(status, expected):
 
 
 def unit_states(module, units):
-    systemctl = module.get_bin_path("systemctl")
-    if not systemctl or not units:
-        return {}
-    rc, out, _err = module.run_command([systemctl, "show", "--property=Id,ActiveState,SubState,NRestarts",
-                                        "--"] + units)
-    states = {}
-    for block in out.strip().split("\n\n") if rc == 0 else []:
-        props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-        states[props.get("Id")] = "%s/%s, %s restarts" % (
-            props.get("ActiveState"), props.get("SubState"), props.get("NRestarts", "?"))
-    return states
+    """{unit: "active/running, N restarts"}, to say why an instance is not healthy."""
+    states = Systemctl(module).states(list(units), "Id,ActiveState,SubState,NRestarts", check=False)
+    return dict((unit, "%s/%s, %s restarts" % (p.get("ActiveState"), p.get("SubState"),
+                                                p.get("NRestarts", "?")))
+                for unit, p in states.items())
 
 
 def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):

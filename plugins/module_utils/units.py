@@ -20,6 +20,13 @@ MARKER_APP = "X-ProcfileApp"
 MARKER_TYPE = "X-ProcfileType"
 MARKER_BASE_PORT = "X-ProcfileBasePort"
 APP_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+
+
+def app_name_error(app):
+    """Why APP cannot name an app's units, or None: the check every module makes first."""
+    if not APP_RE.match(app or ""):
+        return "app %r: use lowercase letters, digits and '-'" % app
+    return None
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 _EXEC_ESCAPES = {

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile import count_variable
 from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, ENV_NAME_RE
 
 MAX_APP_LENGTH = 64
@@ -99,7 +100,7 @@ def counts(types, scale, count_values, default, maximum):
     if default_count is None:
         errors.append("procfile_default_count %r: a whole number >= 0" % (default,))
     for t in types:
-        variable = t.replace("-", "_") + "_count"
+        variable = count_variable(t)
         if t in scale:
             source, raw = "procfile_scale[%r]" % t, scale[t]
         elif count_values.get(t) not in (None, UNSET):

@@ -88,7 +88,7 @@ unhealthy:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
-from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE
+from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
@@ -103,8 +103,8 @@ def run_module():
         supports_check_mode=True,
     )
     p = module.params
-    if not APP_RE.match(p["app"]):
-        module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % p["app"])
+    if app_name_error(p["app"]):
+        module.fail_json(msg=app_name_error(p["app"]))
     healthy, unhealthy, message = wait_healthy(module, p["app"], p["base_port"], p["instances"],
                                                p["checks"], p["host"])
     if message:

@@ -53,7 +53,20 @@ options:
     default: 5000
   phase:
     description:
-      - V(plan) only reads and reports (and fails on conflicts); V(apply) changes the host.
+      - What to do; one function each.
+      - V(install), under the app's lock (O(lock_owner)), checks unit names and ports
+        against the host's other apps and O(after), then creates the app's account
+        (O(account)) and directories (O(root_dirs), O(writable_dirs)), writes O(env_content)
+        to O(env_file) and every unit of O(files), and removes O(absent). Every changed
+        unit is checked with C(systemd-analyze verify) before the first write (any
+        complaint fails, with nothing changed); files are replaced atomically;
+        C(daemon-reload) follows a unit change. Returns which types to restart
+        (RV(restart_types)) and the release fingerprint (RV(fingerprint)).
+      - V(apply) brings the instances in line with O(counts). It stops and disables surplus
+        ones, removes the templates of types no longer in O(types), enables and starts
+        missing ones, restarts those of O(restart) and those that started before their
+        unit or environment changed, runs O(health_checks), records O(fingerprint) and
+        gives the lock back (O(unlock)).
       - V(pause) stops and disables every instance and records them in O(state_file)
         (a second pause keeps the first record); V(resume) enables and starts exactly the
         recorded instances and removes the record; while a record exists, V(apply)
@@ -61,16 +74,9 @@ options:
       - V(restart) restarts the running instances (of the types in O(restart), or all).
       - V(status) reports every instance with its state, PID, restarts, start time and
         memory, as data (RV(status)) and as a table (RV(lines)). It never changes anything.
-      - V(install), under the app's lock, runs the checks of V(plan) and then creates the
-        app's account (O(account)) and directories (O(root_dirs), O(writable_dirs)),
-        writes O(env_content) to O(env_file) and every unit of O(files), and removes
-        O(absent). Every changed unit is checked with C(systemd-analyze verify) before the
-        first write (any complaint fails, with nothing changed); files are replaced
-        atomically; C(daemon-reload) follows a unit change. Returns which types to
-        restart (RV(restart_types)) and the release fingerprint (RV(fingerprint)).
     type: str
-    choices: [plan, install, apply, pause, resume, restart, status]
-    default: plan
+    choices: [install, apply, pause, resume, restart, status]
+    required: true
   files:
     description:
       - With O(phase=install), the unit files, each C(path), C(content) and C(type) (the
@@ -115,17 +121,13 @@ options:
     type: list
     elements: str
     default: []
-  daemon_reload:
-    description: Run C(systemctl daemon-reload) first (unit files changed).
-    type: bool
-    default: false
   state_file:
     description: The pause record (JSON, root-only).
     type: path
   after:
     description:
       - Units the app's processes are ordered after and want (C(procfile_after)). With
-        O(phase=plan), each is looked up on the host; one that does not exist is a
+        O(phase=install), each is looked up on the host; one that does not exist is a
         warning, or a failure with O(after_strict).
     type: list
     elements: str
@@ -142,33 +144,13 @@ options:
     type: path
   fingerprint_file:
     description:
-      - Where the fingerprint of the last successful release is kept. O(phase=plan)
-        returns its content as RV(released_fingerprint); O(phase=apply) writes
+      - Where the fingerprint of the last successful release is kept. O(phase=install)
+        compares it with the new one (RV(release_due)); O(phase=apply) writes
         O(fingerprint) there once everything is applied.
     type: path
   fingerprint:
     description: The fingerprint to record in O(fingerprint_file) after applying.
     type: str
-  lock_dir:
-    description:
-      - Where the app's lock lives (see M(procfile.systemd.procfile_lock)). O(phase=apply),
-        O(phase=pause), O(phase=resume) and O(phase=restart) hold its flock while they work.
-    type: path
-    default: /run/procfile-systemd
-  lock_owner:
-    description:
-      - With O(phase=install), take the app's lock for this run first
-        (C(lookup('procfile.systemd.controller_run'))), as M(procfile.systemd.procfile_lock)
-        does. Held by another run, the module changes nothing and returns
-        RV(acquired=false) and the RV(holder).
-    type: dict
-  lock_steal:
-    description: With O(lock_owner), the token of a dead holder whose lock is taken over.
-    type: str
-  lock_wait:
-    description: With O(lock_owner), seconds to wait for another run's lock.
-    type: int
-    default: 0
   health_checks:
     description:
       - With O(phase=apply) or O(phase=restart), per process type, its check (C(path),
@@ -189,6 +171,7 @@ options:
     default: /etc/systemd/system
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.lock
 attributes:
   check_mode:
     support: full
@@ -201,57 +184,83 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: "Plan (read-only): what runs and what would change"
+# As the procfile.systemd.procfile role calls it (roles/procfile/tasks/install.yml and
+# scale.yml), with the units rendered on the controller.
+- name: Take the app's lock and install the account, directories, environment and units
   procfile.systemd.procfile_instances:
+    phase: install
     app: shop
     types: [web, worker]
     counts: {web: 2, worker: 3}
-  register: __procfile_plan
+    files: "{{ rendered_units }}"
+    env_file: /etc/procfile-systemd/shop/environment
+    env_content: "{{ lookup('ansible.builtin.template', 'environment.j2') }}"
+    account: {user: shop, group: shop, create: true}
+    root: /srv/shop
+    root_dirs: [/etc/procfile-systemd, /etc/procfile-systemd/shop]
+    lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
+  register: __procfile_install
 
-- name: Apply, restarting the workers whose unit changed
+- name: Start, stop and restart instances, then give the lock back
   procfile.systemd.procfile_instances:
+    phase: apply
     app: shop
     types: [web, worker]
     counts: {web: 2, worker: 3}
-    phase: apply
-    daemon_reload: true
-    restart: [worker]
+    restart: "{{ __procfile_install.restart_types }}"
+    health_checks: {web: {path: /health, timeout: 60}, worker: null}
+    unlock:
+      token: "{{ lookup('procfile.systemd.controller_run').token }}"
+      nonce: "{{ __procfile_install.lock.nonce }}"
+
+- name: Pause every instance of the app (resume with phase resume)
+  procfile.systemd.procfile_instances:
+    phase: pause
+    app: shop
+    state_file: /var/lib/procfile-systemd/shop/paused.json
+
+- name: Read the app's status
+  procfile.systemd.procfile_instances:
+    phase: status
+    app: shop
+    counts: {web: 2, worker: 3}
+  register: __procfile_status
 """
 
 RETURN = r"""
 instances:
   description: Instance numbers per type after the run (or that the run would leave).
-  returned: plan and apply
+  returned: with phase=apply
   type: dict
   sample: {web: [1, 2], worker: [3, 4, 5]}
 before:
   description: Instance numbers per type on the host (enabled, or running without being enabled).
-  returned: plan and apply
+  returned: with phase=apply
   type: dict
   sample: {web: [1, 2], worker: [3]}
 start:
   description: Instance units started (or to be started).
-  returned: plan, apply and resume
+  returned: with phase=apply or resume
   type: list
   elements: str
 stop:
   description: Instance units stopped and disabled (or to be).
-  returned: plan, apply and pause
+  returned: with phase=apply or pause
   type: list
   elements: str
 restart:
   description: Instance units restarted (or to be).
-  returned: plan, apply and restart
+  returned: with phase=apply or restart
   type: list
   elements: str
 removed_types:
   description: Process types whose templates are removed (no longer in the Procfile).
-  returned: plan and apply
+  returned: with phase=apply
   type: list
   elements: str
 units:
   description: Every instance unit wanted, by type.
-  returned: plan and apply
+  returned: with phase=apply
   type: dict
 acquired:
   description: With O(phase=install) and O(lock_owner), whether this run holds the app's lock.
@@ -294,8 +303,68 @@ files_changed:
   elements: str
 released_fingerprint:
   description: The content of O(fingerprint_file), or an empty string.
-  returned: plan and apply
+  returned: with phase=apply
   type: str
+env_changed:
+  description: With O(phase=install), whether O(env_file) was (or would be) rewritten.
+  returned: with phase=install
+  type: bool
+removed:
+  description: With O(phase=install), the unit files of O(absent) that were (or would be) removed.
+  returned: with phase=install
+  type: list
+  elements: str
+created_user:
+  description: With O(phase=install), the user created (or to be), else null.
+  returned: with phase=install
+  type: str
+created_group:
+  description: With O(phase=install), the group created (or to be), else null.
+  returned: with phase=install
+  type: str
+path:
+  description: The lock file, when another run holds it.
+  returned: with phase=install, when RV(acquired) is false
+  type: str
+holder_description:
+  description: Who holds the lock, in words (controller, user, C(ansible-playbook) PID).
+  returned: with phase=install, when RV(acquired) is false
+  type: str
+unhealthy:
+  description: The instances that failed their health check, with URL, last answer and unit state.
+  returned: when a health check failed
+  type: list
+  elements: dict
+record:
+  description: "The pause record, C({type: [instance numbers]})."
+  returned: with phase=pause or resume
+  type: dict
+problems:
+  description: Per unit file, what C(systemd-analyze verify) said about it.
+  returned: when a rendered unit does not verify
+  type: dict
+conflict:
+  description: The unit file whose name another app (RV(owner), null for a hand-written file) has.
+  returned: when a unit name clashes
+  type: str
+owner:
+  description: The app that owns RV(conflict), or null.
+  returned: when a unit name clashes
+  type: str
+ports:
+  description: The PORTs another app (RV(other_app)) already uses.
+  returned: when ports clash
+  type: list
+  elements: int
+other_app:
+  description: The app whose ports clash.
+  returned: when ports clash
+  type: str
+missing_units:
+  description: Units of O(after) that the host does not have.
+  returned: when O(after_strict) fails
+  type: list
+  elements: str
 paused:
   description: Whether the app is paused on the host (after the run).
   returned: always
@@ -338,507 +407,24 @@ types:
   elements: str
 """
 
-import json
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.procfile.systemd.plugins.module_utils.files import (
-    account_changes,
-    create_account,
-    needs_write,
-    owner_ids,
-    read_bytes,
-    sha1,
-    verify_units,
-    write_atomic,
+from ansible_collections.procfile.systemd.plugins.module_utils.app_install import take_lock
+from ansible_collections.procfile.systemd.plugins.module_utils.app_states import (
+    apply,
+    pause,
+    restart,
+    resume,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.instances import (
-    allocate,
-    enabled_instances,
-    instances_by_type,
-    ports,
-    scan_owned_units,
-)
-from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
-from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
-    UnsafePath,
-    ensure_dir,
-    inspect_dir,
-)
+from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
+from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     DEFAULT_LOCK_DIR,
-    acquire_waiting,
-    describe as describe_holder,
     hold,
     lock_path,
-    release,
-    takeover_warning,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.units import (
-    APP_RE,
-    instance_name,
-    release_name,
-    target_name,
-    template_name,
-)
-
-
-ACTIVE_STATES = ("active", "activating", "reloading")
-
-
-class Host(object):
-    """The systemctl calls this module makes: a few per run, never one per instance."""
-
-    def __init__(self, module):
-        self.module = module
-        self.systemctl = module.get_bin_path("systemctl", required=True)
-
-    def run(self, *args):
-        rc, out, err = self.module.run_command([self.systemctl] + list(args))
-        if rc != 0:
-            self.module.fail_json(msg="systemctl %s failed (rc %d): %s"
-                                  % (" ".join(args), rc, (err or out).strip()))
-        return out
-
-    def reset_failed(self, units):
-        """Forget units that a stop timeout's SIGKILL left failed (they were stopped on
-        purpose). Best effort: a unit systemd has already unloaded is no error."""
-        if units:
-            self.module.run_command([self.systemctl, "reset-failed", "--"] + list(units))
-
-    def loaded_instances(self, app):
-        """{unit: {LoadState, ActiveState, SubState}} of the instance units under this app's
-        name prefix that systemd has loaded, in one call.
-
-        A unit systemd has not loaded neither runs nor holds outdated settings, so nothing
-        more needs asking about it. Asking `systemctl show` about a unit loads it: for 100
-        new instances that alone took 0.45 s of a deploy (a D-Bus round trip and a unit
-        load each), against a few milliseconds for this listing.
-        """
-        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full",
-                       "%s-*@*.service" % app)
-        units = {}
-        for line in out.splitlines():
-            fields = line.split()
-            if fields and fields[0] == "\u25cf":
-                # The failed-unit bullet, should a systemd print it despite --plain.
-                fields = fields[1:]
-            if len(fields) > 3:
-                units[fields[0]] = dict(LoadState=fields[1], ActiveState=fields[2],
-                                        SubState=fields[3])
-        return units
-
-    def active_instances(self, app, loaded=None):
-        """Instance units of this app's name prefix that run (or are being started).
-
-        A unit that systemd merely has loaded (inactive, not enabled) is not an instance.
-        """
-        loaded = self.loaded_instances(app) if loaded is None else loaded
-        return [u for u, s in sorted(loaded.items())
-                if s["ActiveState"] in ACTIVE_STATES + ("deactivating",)]
-
-    def status(self, units):
-        """Everything `--tags status` shows, in one call."""
-        return self.states(units, "Id,ActiveState,SubState,UnitFileState,MainPID,NRestarts,"
-                                  "ActiveEnterTimestamp,MemoryCurrent")
-
-    def states(self, units, properties=None):
-        """{unit: {property: value}} in one call (which loads each unit it asks about)."""
-        if not units:
-            return {}
-        out = self.run("show", "--property=" + (properties or "Id,ActiveState,UnitFileState,"
-                                                "LoadState,MainPID,NeedDaemonReload"), "--", *units)
-        states = {}
-        for block, unit in zip(out.strip().split("\n\n"), units):
-            props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-            states[props.get("Id") or unit] = props
-        return states
-
-
-def fail_on_conflicts(module, app, types, owned, unit_dir):
-    """Refuse unit names that another app, or a hand-written file, already has."""
-    wanted = [template_name(app, t) for t in types] + [target_name(app), release_name(app)]
-    for name in wanted:
-        path = os.path.join(unit_dir, name)
-        if not os.path.lexists(path):
-            continue
-        owner = None
-        for other, entry in owned.items():
-            paths = list(entry["templates"].values()) + [entry["target"]] + entry["other"]
-            if path in paths:
-                owner = other
-        if owner == app:
-            continue
-        if owner is not None:
-            other_type = [t for t, p in owned[owner]["templates"].items() if p == path]
-            module.fail_json(
-                msg="unit name clash: %s already belongs to app '%s'%s; app '%s' cannot use "
-                    "it. Rename a process type or an app." % (
-                        path, owner, " (type '%s')" % other_type[0] if other_type else "", app),
-                conflict=path, owner=owner)
-        module.fail_json(
-            msg="%s exists and was not written by procfile.systemd for app '%s' (no "
-                "X-ProcfileApp=%s marker); refusing to overwrite or remove it." % (path, app, app),
-            conflict=path, owner=None)
-
-
-def fail_on_port_clash(module, app, base_port, after, owned, unit_dir):
-    """Two apps on one host must not hand out the same PORT (see README: ports)."""
-    mine = ports(base_port, [n for numbers in after.values() for n in numbers])
-    for other, entry in sorted(owned.items()):
-        if other == app or entry["base_port"] is None:
-            continue
-        theirs_by_type = enabled_instances(unit_dir, other, list(entry["templates"]))
-        theirs = ports(entry["base_port"], [n for ns in theirs_by_type.values() for n in ns])
-        clash = sorted(mine & theirs)
-        if clash:
-            module.fail_json(
-                msg="PORT clash on this host: app '%s' would use port(s) %s, which app '%s' "
-                    "already uses (its procfile_base_port is %d). Give the apps base ports "
-                    "far enough apart." % (app, ", ".join(str(p) for p in clash[:10]), other,
-                                           entry["base_port"]),
-                ports=clash, other_app=other)
-
-
-def check_after_units(module, host, units, strict):
-    """Backing services named in procfile_after must exist (else ordering means nothing)."""
-    states = host.states(sorted(set(units)), "Id,LoadState")
-    missing = [u for u, s in sorted(states.items()) if s.get("LoadState") != "loaded"]
-    if not missing:
-        return
-    message = ("procfile_after names unit(s) this host does not have: %s. The processes "
-               "would start without waiting for them." % ", ".join(missing))
-    if strict:
-        module.fail_json(msg=message + " (procfile_after_strict: true)", missing_units=missing)
-    module.warn(message)
-
-
-def read_text(path):
-    try:
-        with open(path) as handle:
-            return handle.read().strip()
-    except (IOError, OSError, TypeError):
-        return ""
-
-
-def _boot_time():
-    with open("/proc/stat") as handle:
-        for line in handle:
-            if line.startswith("btime "):
-                return int(line.split()[1])
-    return 0
-
-
-def process_start_time(pid):
-    """When a process started (seconds since the epoch), or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except (IOError, OSError, IndexError):
-        return None
-    return _boot_time() + float(fields[19]) / os.sysconf("SC_CLK_TCK")
-
-
-def mtime(path):
-    try:
-        return os.stat(path).st_mtime
-    except (OSError, TypeError):
-        return 0
-
-
-def stale(states, units_by_type, templates, env_file):
-    """Running instances started before their template or the environment file changed."""
-    env_changed = mtime(env_file)
-    found = []
-    for t, units in units_by_type.items():
-        changed = max(env_changed, mtime(templates.get(t)))
-        for unit in units:
-            pid = int(states.get(unit, {}).get("MainPID") or 0)
-            started = process_start_time(pid) if pid else None
-            # One clock tick of slack: the start time is only that precise.
-            if started is not None and started + 0.02 < changed:
-                found.append(unit)
-    return found
-
-
-def describe(app, numbers):
-    """The instances per type, one line each: `worker: 3 4 5 (shop-worker@N.service)`."""
-    return "\n".join("%s: %s (%s)" % (t, " ".join(str(n) for n in ns) or "-",
-                                      template_name(app, t).replace("@", "@N"))
-                     for t, ns in sorted(numbers.items())) + "\n"
-
-
-def present_instances(host, app, types, unit_dir, loaded=None):
-    """{type: set of numbers}: enabled instances, and instances running without being enabled."""
-    enabled = enabled_instances(unit_dir, app, types)
-    present = instances_by_type(app, types, host.active_instances(app, loaded))
-    for t in types:
-        present[t] |= set(enabled[t])
-    return present
-
-
-def read_pause_record(module, path):
-    text = read_text(path)
-    if not text:
-        return None
-    try:
-        record = json.loads(text)
-        return dict((t, sorted(int(n) for n in ns)) for t, ns in record["instances"].items())
-    except (ValueError, KeyError, TypeError, AttributeError):
-        module.fail_json(msg="%s is not a pause record procfile.systemd wrote; inspect or remove "
-                             "it" % path)
-
-
-def human_bytes(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return "-"
-    if number >= 2 ** 63:  # systemd's "not available"
-        return "-"
-    for unit in ("B", "K", "M", "G"):
-        if number < 1024 or unit == "G":
-            return ("%d%s" % (number, unit)) if unit == "B" else ("%.1f%s" % (number, unit))
-        number /= 1024.0
-    return "-"
-
-
-def short_time(timestamp):
-    """'Mon 2026-11-23 11:47:11 UTC' -> '2026-11-23 11:47:11'; '' -> '-'."""
-    parts = timestamp.split()
-    return " ".join(parts[1:3]) if len(parts) >= 3 else (timestamp or "-")
-
-
-def phase_pause(module, host, app, owned_types, unit_dir, state_file):
-    record = read_pause_record(module, state_file)
-    present = present_instances(host, app, owned_types, unit_dir)
-    units = [instance_name(app, t, n) for t in owned_types for n in sorted(present[t])]
-    kept = record is not None
-    if record is None:
-        record = dict((t, sorted(present[t])) for t in owned_types)
-    result = dict(changed=bool(units) or not kept, paused=True, record=record, stop=units)
-    count = sum(len(ns) for ns in record.values())
-    result["msg"] = ("%s was already paused; kept the first record (%d instances)" % (app, count)
-                     if kept else "%s paused: %d instances stopped and disabled, recorded for "
-                     "resume" % (app, count))
-    if module.check_mode:
-        module.exit_json(**result)
-    if not kept:
-        write_atomic(state_file, json.dumps({"app": app, "instances": record,
-                                             "paused_at": int(time.time())}) + "\n", 0o600)
-    if units:
-        host.run("stop", "--", *units)
-        host.run("disable", "--quiet", "--", *units)
-        host.reset_failed(units)
-    module.exit_json(**result)
-
-
-def phase_resume(module, host, app, owned_types, unit_dir, state_file):
-    record = read_pause_record(module, state_file)
-    if record is None:
-        module.exit_json(changed=False, paused=False, start=[],
-                         msg="%s is not paused: nothing to resume" % app)
-    # Types removed from the Procfile while paused have no template any more.
-    units = [instance_name(app, t, n) for t, ns in sorted(record.items()) if t in owned_types
-             for n in ns]
-    result = dict(changed=True, paused=False, record=record, start=units,
-                  msg="%s resumed: %d instances enabled and started with their numbers"
-                      % (app, len(units)))
-    if module.check_mode:
-        module.exit_json(**result)
-    if units:
-        host.run("enable", "--quiet", "--", *units)
-        host.run("start", "--", *units)
-    os.remove(state_file)
-    module.exit_json(**result)
-
-
-def phase_restart(module, host, app, owned_types, unit_dir, only, base_port, checks):
-    unknown = sorted(set(only) - set(owned_types))
-    if unknown:
-        module.fail_json(msg="%s has no process type %s on this host (types: %s)"
-                             % (app, ", ".join(unknown), ", ".join(owned_types) or "none"))
-    types = only or owned_types
-    loaded = host.loaded_instances(app)
-    present = present_instances(host, app, types, unit_dir, loaded)
-    units = [instance_name(app, t, n) for t in types for n in sorted(present[t])]
-    units = [u for u in units if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES]
-    result = dict(changed=bool(units), restart=units,
-                  msg="%s: restarted %d instances" % (app, len(units)) if units
-                  else "%s: no running instance to restart" % app)
-    if units and not module.check_mode:
-        host.run("restart", "--", *units)
-        if checks:
-            # The same gate as a deploy's: a rolling restart (serial) stops at the first host
-            # whose instances do not come back healthy.
-            restarted = dict((t, [n for n in sorted(present[t]) if instance_name(app, t, n) in units])
-                             for t in types)
-            healthy, unhealthy, message = wait_healthy(module, app, base_port, restarted, checks)
-            result["healthy"] = healthy
-            if message:
-                result.update(msg=message, unhealthy=unhealthy)
-                module.fail_json(**result)
-    module.exit_json(**result)
-
-
-def phase_status(module, host, app, owned_types, unit_dir, state_file, wanted):
-    record = read_pause_record(module, state_file)
-    present = present_instances(host, app, owned_types, unit_dir)
-    numbers = dict((t, set(present[t]) | set((record or {}).get(t, []))) for t in owned_types)
-    units = [(t, n, instance_name(app, t, n)) for t in owned_types for n in sorted(numbers[t])]
-    states = host.status([u for _t, _n, u in units])
-    rows = []
-    for t, n, unit in units:
-        s = states.get(unit, {})
-        rows.append(dict(unit=unit, type=t, unique_int=n, state=s.get("ActiveState", "unknown"),
-                         sub_state=s.get("SubState", ""), enabled=s.get("UnitFileState", ""),
-                         main_pid=int(s.get("MainPID") or 0), restarts=int(s.get("NRestarts") or 0),
-                         since=s.get("ActiveEnterTimestamp") or "",
-                         memory=human_bytes(s.get("MemoryCurrent"))))
-    running = dict((t, len([r for r in rows if r["type"] == t and r["state"] in ACTIVE_STATES]))
-                   for t in owned_types)
-    types = list(owned_types) + sorted(t for t in wanted if t not in owned_types)
-    status = dict(app=app, paused=record is not None, types=[
-        dict(type=t, wanted=wanted.get(t), running=running.get(t, 0)) for t in types],
-        instances=rows, paused_record=record)
-    state = "PAUSED (resume with --tags resume)" if record is not None else "running"
-    lines = ["%s: %s%s" % (app, state, "" if owned_types else " - not deployed on this host")]
-    lines.append("%-16s %6s %7s" % ("TYPE", "WANTED", "RUNNING"))
-    for entry in status["types"]:
-        wanted_count = "-" if entry["wanted"] is None else entry["wanted"]
-        lines.append("%-16s %6s %7d" % (entry["type"], wanted_count, entry["running"]))
-    width = max([len(r["unit"]) for r in rows] + [8])
-    lines.append("%-*s %4s %-20s %7s %8s %-19s %7s" % (
-        width, "INSTANCE", "INT", "STATE", "PID", "RESTARTS", "SINCE", "MEMORY"))
-    for r in rows:
-        lines.append("%-*s %4d %-20s %7s %8d %-19s %7s" % (
-            width, r["unit"], r["unique_int"], "%s/%s" % (r["state"], r["sub_state"]),
-            r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"]))
-    module.exit_json(changed=False, status=status, lines=lines, types=owned_types,
-                     paused=record is not None)
-
-
-def env_names_diff(before, after):
-    """The environment file's diff without its values: names, and which values changed."""
-    def values(text):
-        pairs = (line.split("=", 1) for line in (text or "").splitlines()
-                 if "=" in line and not line.startswith("#"))
-        return dict((k, v) for k, v in pairs)
-    old, new = values(before), values(after)
-    return ("".join("%s=(secret)\n" % k for k in sorted(old)),
-            "".join("%s=(secret%s)\n" % (k, "" if old.get(k) == v else ", new value")
-                    for k, v in sorted(new.items())))
-
-
-def take_lock(module, app, p):
-    """With O(lock_owner), install first takes the app's lock (see procfile_lock): one
-    call fewer per deploy. Held by another run: return at once, changing nothing."""
-    path = lock_path(p["lock_dir"], app)
-    acquired, holder, took_over = acquire_waiting(path, p["lock_owner"], p["lock_steal"],
-                                                  p["lock_wait"], dry_run=module.check_mode)
-    if not acquired:
-        module.exit_json(changed=False, acquired=False, holder=holder, path=path,
-                         holder_description=describe_holder(holder))
-    if took_over is not None:
-        module.warn(takeover_warning(app, took_over))
-    return holder
-
-
-def phase_install(module, host, app, types, p, lock=None):
-    """Account, directories, unit files and environment file, verified before any write."""
-    files = p["files"]
-    env_file, env_content = p["env_file"], p["env_content"]
-    changed_files = [f for f in files if needs_write(f["path"], f["content"], 0o644)]
-    env_changed = env_content is not None and needs_write(env_file, env_content, 0o600)
-    absent = [path for path in p["absent"] if os.path.lexists(path)]
-    problems = verify_units(module, dict((os.path.basename(f["path"]), f["content"])
-                                         for f in changed_files))
-    if problems:
-        module.fail_json(msg="systemd-analyze verify found problems in the rendered unit(s); "
-                             "nothing was changed on this host:\n" + "\n".join(
-                                 "%s:\n%s" % (name, text) for name, text in sorted(problems.items())),
-                         problems=problems)
-    account = p["account"] or {}
-    user, group = account.get("user", "root"), account.get("group", "root")
-    group_missing, user_missing = account_changes(user, group, bool(account.get("create")))
-    # Root-only directories (the environment file's, the state's) must be where only
-    # root can change them; the app's writable directories may be under the app's own,
-    # but are never reached through a link it could have planted (see safepath).
-    dirs = ([dict(path=d, owner="root", group="root", mode=0o700, trusted_parents=True,
-                  what="root-only directory %s" % d) for d in p["root_dirs"]]
-            + [dict(path=d, owner=user, group=group, mode=0o750, trusted_parents=False,
-                    what="procfile_writable_dirs entry %s" % d) for d in p["writable_dirs"]])
-    for d in dirs:
-        owner, owner_group, mode = d["owner"], d["group"], d["mode"]
-        created = (group_missing and owner_group == group) or (user_missing and owner == user)
-        try:
-            # Its owner is created by this run: the directory changes owner (or is new).
-            uid, gid = (-1, -1) if created else owner_ids(owner, owner_group)
-        except KeyError:
-            module.fail_json(msg="%s cannot be owned by %s:%s: no such user or group on this host "
-                                 "(create it, or set procfile_create_user: true)"
-                                 % (d["path"], owner, owner_group))
-        try:
-            d["changing"] = inspect_dir(d["path"], uid, gid, mode, what=d["what"],
-                                        trusted_parents=d["trusted_parents"]) or created
-        except UnsafePath as exc:
-            module.fail_json(msg="%s. Nothing was changed on this host." % exc)
-    fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
-                                + [sha1(env_content or ""), p["revision"] or ""]))
-    released = read_text(p["fingerprint_file"])
-    restart_types = list(types) if env_changed else [
-        f["type"] for f in changed_files if f.get("type") in types]
-    result = dict(
-        changed=bool(changed_files or env_changed or absent or group_missing or user_missing
-                     or any(d["changing"] for d in dirs)),
-        files_changed=[f["path"] for f in changed_files], env_changed=env_changed,
-        removed=absent, restart_types=restart_types, fingerprint=fingerprint,
-        released_fingerprint=released, release_due=fingerprint != released,
-        created_group=group if group_missing else None, created_user=user if user_missing else None,
-        acquired=lock is not None, lock=lock)
-    if module._diff:
-        diffs = []
-        for f in changed_files:
-            old = read_bytes(f["path"])
-            diffs.append(dict(before_header=f["path"], after_header=f["path"],
-                              before=old.decode("utf-8", "replace") if old is not None else "",
-                              after=f["content"]))
-        for path in absent:
-            diffs.append(dict(before_header=path, after_header="(removed)",
-                              before=(read_bytes(path) or b"").decode("utf-8", "replace"), after=""))
-        if env_changed:
-            old = read_bytes(env_file)
-            before, after = env_names_diff(old.decode("utf-8", "replace") if old else "", env_content)
-            diffs.append(dict(before_header=env_file + " (values not shown)",
-                              after_header=env_file + " (values not shown)",
-                              before=before, after=after))
-        result["diff"] = diffs
-    if module.check_mode:
-        module.exit_json(**result)
-
-    create_account(module, user, group, p["root"] or "/", "procfile.systemd app %s" % app,
-                   group_missing, user_missing)
-    for d in dirs:
-        if d["changing"]:
-            uid, gid = owner_ids(d["owner"], d["group"])
-            try:
-                ensure_dir(d["path"], uid, gid, d["mode"], what=d["what"],
-                           trusted_parents=d["trusted_parents"])
-            except UnsafePath as exc:
-                # Swapped since the check above: refused all the same, through nothing.
-                module.fail_json(msg="%s. The deploy stopped here." % exc)
-    # The environment first: a unit is never installed before the file it reads.
-    if env_changed:
-        write_atomic(env_file, env_content, 0o600)
-    for f in changed_files:
-        write_atomic(f["path"], f["content"], 0o644)
-    for path in absent:
-        os.remove(path)
-    if changed_files or absent:
-        host.run("daemon-reload")
-    module.exit_json(**result)
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
+from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
@@ -848,8 +434,8 @@ def run_module():
             types=dict(type="list", elements="str", default=[]),
             counts=dict(type="dict", default={}),
             base_port=dict(type="int", default=5000),
-            phase=dict(type="str", default="plan",
-                       choices=["plan", "install", "apply", "pause", "resume", "restart", "status"]),
+            phase=dict(type="str", required=True,
+                       choices=["install", "apply", "pause", "resume", "restart", "status"]),
             files=dict(type="list", elements="dict", default=[]),
             absent=dict(type="list", elements="path", default=[]),
             env_content=dict(type="str", no_log=True),
@@ -864,7 +450,6 @@ def run_module():
             lock_wait=dict(type="int", default=0),
             unlock=dict(type="dict"),
             restart=dict(type="list", elements="str", default=[]),
-            daemon_reload=dict(type="bool", default=False),
             env_file=dict(type="path"),
             after=dict(type="list", elements="str", default=[]),
             after_strict=dict(type="bool", default=False),
@@ -879,12 +464,14 @@ def run_module():
     )
     p = module.params
     app, types, unit_dir, phase = p["app"], p["types"], p["unit_dir"], p["phase"]
-    if not APP_RE.match(app):
-        module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % app)
-    host = Host(module)
+    if app_name_error(app):
+        module.fail_json(msg=app_name_error(app))
+    host = Systemctl(module)
     lock = None
     if phase == "install" and p["lock_owner"]:
-        lock = take_lock(module, app, p)
+        lock, refusal = take_lock(module, app, p)
+        if refusal:
+            module.exit_json(**refusal)
     if phase in ("install", "apply", "pause", "resume", "restart") and not module.check_mode:
         # Held until this process exits: a run that takes over the lease of a killed run
         # waits here for a module that run left working on the host.
@@ -892,126 +479,20 @@ def run_module():
     owned = scan_owned_units(unit_dir)
     mine = owned.get(app, {"templates": {}, "target": None})
     owned_types = sorted(mine["templates"])
+    # One function per phase; install and apply share the planning of instances.
     if phase == "pause":
-        phase_pause(module, host, app, owned_types, unit_dir, p["state_file"])
-    if phase == "resume":
-        phase_resume(module, host, app, owned_types, unit_dir, p["state_file"])
-    if phase == "restart":
+        result = pause(module, host, app, owned_types, unit_dir, p["state_file"])
+    elif phase == "resume":
+        result = resume(module, host, app, owned_types, unit_dir, p["state_file"])
+    elif phase == "restart":
         # The port base the units were installed with (their marker), not a default.
-        phase_restart(module, host, app, owned_types, unit_dir, p["restart"],
-                      mine.get("base_port") or p["base_port"], p["health_checks"])
-    if phase == "status":
-        phase_status(module, host, app, owned_types, unit_dir, p["state_file"],
-                     dict((t, int(c)) for t, c in p["counts"].items()))
-
-    try:
-        counts = dict((t, int(p["counts"].get(t, 0))) for t in types)
-    except (TypeError, ValueError) as exc:
-        module.fail_json(msg="counts must be integers: %s" % exc)
-    unknown = sorted(set(p["counts"]) - set(types))
-    if unknown:
-        module.fail_json(msg="counts for types the Procfile lacks: %s" % ", ".join(unknown))
-
-    fail_on_conflicts(module, app, types, owned, unit_dir)
-    if phase in ("plan", "install"):
-        check_after_units(module, host, p["after"], p["after_strict"])
-    removed_types = sorted(t for t in mine["templates"] if t not in types)
-    known_types = list(types) + removed_types
-    paused = read_pause_record(module, p["state_file"])
-
-    loaded = host.loaded_instances(app)
-    present = present_instances(host, app, known_types, unit_dir, loaded)
-    before = dict((t, sorted(ns)) for t, ns in present.items() if ns or t in types)
-    after = allocate(present, counts, types)
-    if paused is not None:
-        # Paused: nothing is started; the record says what resume brings back.
-        after = dict((t, list(paused.get(t, []))) for t in types)
-    fail_on_port_clash(module, app, p["base_port"], after, owned, unit_dir)
-    if phase == "install":
-        phase_install(module, host, app, types, p, lock)
-
-    wanted_units = dict((t, [instance_name(app, t, n) for n in after[t]]) for t in types)
-    wanted = [u for t in types for u in wanted_units[t]]
-    surplus = [instance_name(app, t, n) for t in known_types for n in sorted(present[t])
-               if t not in after or n not in after[t] or paused is not None]
-    # MainPID (for stale instances) and NeedDaemonReload of the loaded ones only.
-    target = target_name(app)
-    states = host.states([target] + [u for u in wanted if u in loaded],
-                         "Id,ActiveState,UnitFileState,MainPID,NeedDaemonReload")
-    target_state = states.get(target, {})
-    enable_target = target_state.get("UnitFileState") != "enabled"
-    start_target = target_state.get("ActiveState") != "active"
-    released = read_text(p["fingerprint_file"])
-    running = set(u for u in wanted if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES)
-    if paused is None:
-        start = [u for u in wanted if u not in running]
-        # Enabled means what `systemctl enable` makes of [Install] WantedBy=<app>.target:
-        # the instance's link in <app>.target.wants, read from the disk.
-        enabled = enabled_instances(unit_dir, app, types)
-        enable = [instance_name(app, t, n) for t in types for n in after[t] if n not in enabled[t]]
-        restart_types = set(p["restart"])
-        restart = [u for t in types if t in restart_types for u in wanted_units[t] if u in running]
-        restart += [u for u in stale(states, wanted_units, mine["templates"], p["env_file"])
-                    if u in running and u not in restart]
+        result = restart(module, host, app, owned_types, unit_dir, p["restart"],
+                         mine.get("base_port") or p["base_port"], p["health_checks"])
+    elif phase == "status":
+        result = status(module, host, app, owned_types, unit_dir, p["state_file"],
+                        dict((t, int(c)) for t, c in p["counts"].items()))
     else:
-        start, enable, restart = [], [], []
-    daemon_reload = p["daemon_reload"] or any(
-        s.get("NeedDaemonReload") == "yes" for s in states.values())
-    record = p["fingerprint"] is not None and p["fingerprint"] != released
-
-    result = dict(
-        changed=bool(start or enable or surplus or restart or removed_types or daemon_reload
-                     or record or enable_target or start_target),
-        instances=after, before=before, start=start, stop=surplus, restart=restart,
-        removed_types=removed_types, units=wanted_units, released_fingerprint=released,
-        paused=paused is not None,
-        msg=("%s is paused: units updated, no instance started (resume with --tags resume)"
-             % app) if paused is not None else "",
-    )
-    if module._diff:
-        result["diff"] = dict(before=describe(app, before), after=describe(app, after),
-                              before_header="%s instances" % app, after_header="%s instances" % app)
-    if phase == "plan" or module.check_mode:
-        if phase == "plan":
-            result["changed"] = False
-        module.exit_json(**result)
-
-    # ---- apply, in the order that keeps the host consistent at every step
-    if daemon_reload:
-        host.run("daemon-reload")
-    if surplus:
-        host.run("stop", "--", *surplus)
-        host.run("disable", "--quiet", "--", *surplus)
-        host.reset_failed(surplus)
-    if removed_types:
-        for t in removed_types:
-            os.remove(mine["templates"][t])
-        host.run("daemon-reload")
-    # One enable and one start for the target and the instances together: each enable
-    # reloads systemd, which costs more the more units it has loaded.
-    enable_now = ([target] if enable_target else []) + enable
-    if enable_now:
-        host.run("enable", "--quiet", "--", *enable_now)
-    start_now = ([target] if start_target else []) + start
-    if start_now:
-        host.run("start", "--", *start_now)
-    if restart:
-        host.run("restart", "--", *restart)
-    if (start or restart) and p["health_checks"]:
-        healthy, unhealthy, message = wait_healthy(module, app, p["base_port"], after,
-                                                   p["health_checks"])
-        result["healthy"] = healthy
-        if message:
-            # The fingerprint stays unrecorded and the lock held: the role gives it back.
-            result.update(msg=message, unhealthy=unhealthy)
-            module.fail_json(**result)
-    if record:
-        write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n", 0o600)
-    if p["unlock"]:
-        # The last step of a deploy: give the app's lock back (this run's, this acquisition's).
-        result["unlocked_nonce"] = p["unlock"].get("nonce") if release(
-            lock_path(p["lock_dir"], app), p["unlock"].get("token"), nonce=p["unlock"].get("nonce"),
-            guard_held=True) else None
+        result = apply(module, host, app, types, p, owned, phase, lock)
     module.exit_json(**result)
 
 

@@ -20,10 +20,10 @@ description:
   - The lease is a root-only JSON file under O(lock_dir) (C(/run), so a reboot frees it)
     naming the run that holds it (controller, user, C(ansible-playbook) PID). Reads and
     writes of it are serialized with C(flock).
-  - A lease held by another run is never taken silently. With O(wait), the module waits
+  - A lease held by another run is never taken silently. With O(lock_wait), the module waits
     up to that many seconds for it to be given back. Whether a holder is dead is decided
     on the controller (lookup C(procfile.systemd.controller_run) and filter
-    C(procfile.systemd.lock_is_stale)), which then passes its token as O(steal).
+    C(procfile.systemd.lock_is_stale)), which then passes its token as O(lock_steal).
   - Part of the M(procfile.systemd.procfile) role.
 author:
   - procfile.systemd contributors (@procfile-systemd)
@@ -32,7 +32,7 @@ options:
     description: The app's name.
     type: str
     required: true
-  owner:
+  lock_owner:
     description:
       - The run that takes the lease, from C(lookup('procfile.systemd.controller_run')).
       - Must have a C(token); C(controller), C(boot_id), C(user) and C(pid) are recorded
@@ -40,23 +40,13 @@ options:
     type: dict
     required: true
   state:
-    description: V(present) takes the lease, V(absent) gives it back (if O(owner) holds it).
+    description: V(present) takes the lease, V(absent) gives it back (if O(lock_owner) holds it).
     type: str
     choices: [present, absent]
     default: present
-  steal:
-    description: The token of a holder the controller found dead; its lease is taken over.
-    type: str
-  wait:
-    description: Seconds to wait for a lease held by another run to be given back.
-    type: int
-    default: 0
-  lock_dir:
-    description: Where the leases are kept (root-only).
-    type: path
-    default: /run/procfile-systemd
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.lock
 attributes:
   check_mode:
     support: full
@@ -75,23 +65,23 @@ EXAMPLES = r"""
 - name: Take the app's lock
   procfile.systemd.procfile_lock:
     app: shop
-    owner: "{{ lookup('procfile.systemd.controller_run') }}"
+    lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
   register: lock
 
 - name: Give it back
   procfile.systemd.procfile_lock:
     app: shop
-    owner: "{{ lookup('procfile.systemd.controller_run') }}"
+    lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
     state: absent
 """
 
 RETURN = r"""
 acquired:
-  description: Whether O(owner) holds the lease now (with O(state=present)).
+  description: Whether O(lock_owner) holds the lease now (with O(state=present)).
   returned: always
   type: bool
 holder:
-  description: Who holds the lease when it is not O(owner); null when it is free or ours.
+  description: Who holds the lease when it is not O(lock_owner); null when it is free or ours.
   returned: always
   type: dict
   sample: {token: "ctl:1a2b3c4d:4242:99881", controller: ctl, user: root, pid: 4242, acquired_at: 1795000000}
@@ -104,7 +94,7 @@ lock:
   returned: when acquired
   type: dict
 took_over_from:
-  description: The dead holder whose lease was taken over (O(steal)).
+  description: The dead holder whose lease was taken over (O(lock_steal)).
   returned: when a lease was taken over
   type: dict
 path:
@@ -122,34 +112,34 @@ from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     release,
     takeover_warning,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE
+from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
     module = AnsibleModule(
         argument_spec=dict(
             app=dict(type="str", required=True),
-            owner=dict(type="dict", required=True),
+            lock_owner=dict(type="dict", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            steal=dict(type="str"),
-            wait=dict(type="int", default=0),
+            lock_steal=dict(type="str"),
+            lock_wait=dict(type="int", default=0),
             lock_dir=dict(type="path", default="/run/procfile-systemd"),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    if not APP_RE.match(p["app"]):
-        module.fail_json(msg="app %r: use lowercase letters, digits and '-'" % p["app"])
-    owner = p["owner"]
+    if app_name_error(p["app"]):
+        module.fail_json(msg=app_name_error(p["app"]))
+    owner = p["lock_owner"]
     if not owner.get("token"):
-        module.fail_json(msg="owner must have a token (use lookup('procfile.systemd.controller_run'))")
+        module.fail_json(msg="lock_owner must have a token (use lookup('procfile.systemd.controller_run'))")
     path = lock_path(p["lock_dir"], p["app"])
 
     if p["state"] == "absent":
         removed = release(path, owner["token"], dry_run=module.check_mode)
         module.exit_json(changed=removed, acquired=False, holder=None, path=path)
 
-    acquired, holder, took_over = acquire_waiting(path, owner, p["steal"], p["wait"],
+    acquired, holder, took_over = acquire_waiting(path, owner, p["lock_steal"], p["lock_wait"],
                                                   dry_run=module.check_mode)
     if not acquired:
         module.exit_json(changed=False, acquired=False, holder=holder, path=path,

@@ -12,6 +12,8 @@ import os
 import socket
 import time
 
+from ansible_collections.procfile.systemd.plugins.module_utils.proc import parent_pid, start_ticks
+
 
 def _read(path):
     try:
@@ -23,21 +25,7 @@ def _read(path):
 
 def process_start(pid):
     """The process's start time in clock ticks since boot (from /proc), or None."""
-    stat = _read("/proc/%d/stat" % pid)
-    if stat is None:
-        return None
-    try:
-        return stat.rsplit(b")", 1)[1].split()[19].decode()
-    except IndexError:
-        return None
-
-
-def _parent(pid):
-    stat = _read("/proc/%d/stat" % pid)
-    try:
-        return int(stat.rsplit(b")", 1)[1].split()[1])
-    except (AttributeError, IndexError, ValueError):
-        return 0
+    return start_ticks(pid)
 
 
 def main_process():
@@ -49,7 +37,7 @@ def main_process():
     pid = os.getpid()
     cmdline = _read("/proc/%d/cmdline" % pid)
     while True:
-        parent = _parent(pid)
+        parent = parent_pid(pid)
         if parent <= 1 or _read("/proc/%d/cmdline" % parent) != cmdline:
             return pid
         pid = parent

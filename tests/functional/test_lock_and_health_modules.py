@@ -42,20 +42,20 @@ def owner(pid):
 
 def test_lock_taken_refused_to_another_run_taken_over_and_given_back(tmp_path):
     args = {"app": "shop", "lock_dir": str(tmp_path)}
-    first = result_of("procfile_lock", dict(args, owner=owner(1)))
+    first = result_of("procfile_lock", dict(args, lock_owner=owner(1)))
     assert first["acquired"] and not first["changed"]
-    second = result_of("procfile_lock", dict(args, owner=owner(2)))
+    second = result_of("procfile_lock", dict(args, lock_owner=owner(2)))
     assert not second["acquired"]
     assert second["holder"]["token"] == owner(1)["token"]
     assert "ansible-playbook pid 1 of root on controller ctl" in second["holder_description"]
-    waited = result_of("procfile_lock", dict(args, owner=owner(2), wait=1))
+    waited = result_of("procfile_lock", dict(args, lock_owner=owner(2), lock_wait=1))
     assert not waited["acquired"]
-    taken = result_of("procfile_lock", dict(args, owner=owner(2), steal=owner(1)["token"]))
+    taken = result_of("procfile_lock", dict(args, lock_owner=owner(2), lock_steal=owner(1)["token"]))
     assert taken["acquired"] and taken["took_over_from"]["pid"] == 1
     assert "took over the lock of app 'shop'" in taken["output"]
-    released_by_other = result_of("procfile_lock", dict(args, owner=owner(1), state="absent"))
+    released_by_other = result_of("procfile_lock", dict(args, lock_owner=owner(1), state="absent"))
     assert not released_by_other["changed"]
-    released = result_of("procfile_lock", dict(args, owner=owner(2), state="absent"))
+    released = result_of("procfile_lock", dict(args, lock_owner=owner(2), state="absent"))
     assert released["changed"] and not (tmp_path / "shop.lock").exists()
 
 

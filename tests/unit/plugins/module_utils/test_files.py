@@ -12,7 +12,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     verify_units,
     write_atomic,
 )
-from ansible_collections.procfile.systemd.plugins.modules.procfile_instances import env_names_diff
+from ansible_collections.procfile.systemd.plugins.module_utils.files import env_names_diff
 
 
 class FakeModule:

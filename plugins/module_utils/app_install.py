@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The install phase of a deploy, in one module call per host: under the app's lock,
+the account, the directories, the environment file and every unit file, each unit
+verified with systemd-analyze before the first write."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.procfile.systemd.plugins.module_utils.files import (
+    account_changes,
+    create_account,
+    env_names_diff,
+    needs_write,
+    owner_ids,
+    read_bytes,
+    read_text,
+    sha1,
+    verify_units,
+    write_atomic,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
+    acquire_waiting,
+    describe as describe_holder,
+    lock_path,
+    takeover_warning,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
+    UnsafePath,
+    ensure_dir,
+    inspect_dir,
+)
+
+
+def take_lock(module, app, p):
+    """With lock_owner, install first takes the app's lock (see procfile_lock): one call
+    fewer per deploy. Returns (holder, None), or (None, the result to return at once,
+    having changed nothing) when another run holds it."""
+    path = lock_path(p["lock_dir"], app)
+    acquired, holder, took_over = acquire_waiting(path, p["lock_owner"], p["lock_steal"],
+                                                  p["lock_wait"], dry_run=module.check_mode)
+    if not acquired:
+        return None, dict(changed=False, acquired=False, holder=holder, path=path,
+                          holder_description=describe_holder(holder))
+    if took_over is not None:
+        module.warn(takeover_warning(app, took_over))
+    return holder, None
+
+
+def install(module, host, app, types, p, lock=None):
+    """Account, directories, unit files and environment file, verified before any write."""
+    files = p["files"]
+    env_file, env_content = p["env_file"], p["env_content"]
+    changed_files = [f for f in files if needs_write(f["path"], f["content"], 0o644)]
+    env_changed = env_content is not None and needs_write(env_file, env_content, 0o600)
+    absent = [path for path in p["absent"] if os.path.lexists(path)]
+    problems = verify_units(module, dict((os.path.basename(f["path"]), f["content"])
+                                         for f in changed_files))
+    if problems:
+        module.fail_json(msg="systemd-analyze verify found problems in the rendered unit(s); "
+                             "nothing was changed on this host:\n" + "\n".join(
+                                 "%s:\n%s" % (name, text) for name, text in sorted(problems.items())),
+                         problems=problems)
+    account = p["account"] or {}
+    user, group = account.get("user", "root"), account.get("group", "root")
+    group_missing, user_missing = account_changes(user, group, bool(account.get("create")))
+    # Root-only directories (the environment file's, the state's) must be where only
+    # root can change them; the app's writable directories may be under the app's own,
+    # but are never reached through a link it could have planted (see safepath).
+    dirs = ([dict(path=d, owner="root", group="root", mode=0o700, trusted_parents=True,
+                  what="root-only directory %s" % d) for d in p["root_dirs"]]
+            + [dict(path=d, owner=user, group=group, mode=0o750, trusted_parents=False,
+                    what="procfile_writable_dirs entry %s" % d) for d in p["writable_dirs"]])
+    for d in dirs:
+        owner, owner_group, mode = d["owner"], d["group"], d["mode"]
+        created = (group_missing and owner_group == group) or (user_missing and owner == user)
+        try:
+            # Its owner is created by this run: the directory changes owner (or is new).
+            uid, gid = (-1, -1) if created else owner_ids(owner, owner_group)
+        except KeyError:
+            module.fail_json(msg="%s cannot be owned by %s:%s: no such user or group on this host "
+                                 "(create it, or set procfile_create_user: true)"
+                                 % (d["path"], owner, owner_group))
+        try:
+            d["changing"] = inspect_dir(d["path"], uid, gid, mode, what=d["what"],
+                                        trusted_parents=d["trusted_parents"]) or created
+        except UnsafePath as exc:
+            module.fail_json(msg="%s. Nothing was changed on this host." % exc)
+    fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
+                                + [sha1(env_content or ""), p["revision"] or ""]))
+    released = read_text(p["fingerprint_file"])
+    restart_types = list(types) if env_changed else [
+        f["type"] for f in changed_files if f.get("type") in types]
+    result = dict(
+        changed=bool(changed_files or env_changed or absent or group_missing or user_missing
+                     or any(d["changing"] for d in dirs)),
+        files_changed=[f["path"] for f in changed_files], env_changed=env_changed,
+        removed=absent, restart_types=restart_types, fingerprint=fingerprint,
+        released_fingerprint=released, release_due=fingerprint != released,
+        created_group=group if group_missing else None, created_user=user if user_missing else None,
+        acquired=lock is not None, lock=lock)
+    if module._diff:
+        diffs = []
+        for f in changed_files:
+            old = read_bytes(f["path"])
+            diffs.append(dict(before_header=f["path"], after_header=f["path"],
+                              before=old.decode("utf-8", "replace") if old is not None else "",
+                              after=f["content"]))
+        for path in absent:
+            diffs.append(dict(before_header=path, after_header="(removed)",
+                              before=(read_bytes(path) or b"").decode("utf-8", "replace"), after=""))
+        if env_changed:
+            old = read_bytes(env_file)
+            before, after = env_names_diff(old.decode("utf-8", "replace") if old else "", env_content)
+            diffs.append(dict(before_header=env_file + " (values not shown)",
+                              after_header=env_file + " (values not shown)",
+                              before=before, after=after))
+        result["diff"] = diffs
+    if module.check_mode:
+        return result
+
+    create_account(module, user, group, p["root"] or "/", "procfile.systemd app %s" % app,
+                   group_missing, user_missing)
+    for d in dirs:
+        if d["changing"]:
+            uid, gid = owner_ids(d["owner"], d["group"])
+            try:
+                ensure_dir(d["path"], uid, gid, d["mode"], what=d["what"],
+                           trusted_parents=d["trusted_parents"])
+            except UnsafePath as exc:
+                # Swapped since the check above: refused all the same, through nothing.
+                module.fail_json(msg="%s. The deploy stopped here." % exc)
+    # The environment first: a unit is never installed before the file it reads.
+    if env_changed:
+        write_atomic(env_file, env_content, 0o600)
+    for f in changed_files:
+        write_atomic(f["path"], f["content"], 0o644)
+    for path in absent:
+        os.remove(path)
+    if changed_files or absent:
+        host.run("daemon-reload")
+    return result

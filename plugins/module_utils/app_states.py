@@ -1,0 +1,281 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The app's instances on one host: plan and apply the wanted counts, pause, resume
+and restart, one function per phase of procfile_instances. Each returns the module's
+result; a refusal fails the module before anything changed."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import time
+
+from ansible_collections.procfile.systemd.plugins.module_utils.app_install import install
+from ansible_collections.procfile.systemd.plugins.module_utils.files import read_text, write_atomic
+from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
+from ansible_collections.procfile.systemd.plugins.module_utils.instances import (
+    allocate,
+    enabled_instances,
+    instances_by_type,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import lock_path, release
+from ansible_collections.procfile.systemd.plugins.module_utils.policy import (
+    missing_after_units,
+    port_clash,
+    unit_name_conflict,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.proc import start_time
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
+from ansible_collections.procfile.systemd.plugins.module_utils.units import (
+    instance_name,
+    target_name,
+    template_name,
+)
+
+
+def mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except (OSError, TypeError):
+        return 0
+
+
+def stale(states, units_by_type, templates, env_file):
+    """Running instances started before their template or the environment file changed."""
+    env_changed = mtime(env_file)
+    found = []
+    for t, units in units_by_type.items():
+        changed = max(env_changed, mtime(templates.get(t)))
+        for unit in units:
+            pid = int(states.get(unit, {}).get("MainPID") or 0)
+            started = start_time(pid) if pid else None
+            # One clock tick of slack: the start time is only that precise.
+            if started is not None and started + 0.02 < changed:
+                found.append(unit)
+    return found
+
+
+def describe(app, numbers):
+    """The instances per type, one line each: `worker: 3 4 5 (shop-worker@N.service)`."""
+    return "\n".join("%s: %s (%s)" % (t, " ".join(str(n) for n in ns) or "-",
+                                      template_name(app, t).replace("@", "@N"))
+                     for t, ns in sorted(numbers.items())) + "\n"
+
+
+def present_instances(host, app, types, unit_dir, loaded=None):
+    """{type: set of numbers}: enabled instances, and instances running without being enabled."""
+    enabled = enabled_instances(unit_dir, app, types)
+    present = instances_by_type(app, types, host.active_instances(app, loaded))
+    for t in types:
+        present[t] |= set(enabled[t])
+    return present
+
+
+def read_pause_record(module, path):
+    text = read_text(path)
+    if not text:
+        return None
+    try:
+        record = json.loads(text)
+        return dict((t, sorted(int(n) for n in ns)) for t, ns in record["instances"].items())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        module.fail_json(msg="%s is not a pause record procfile.systemd wrote; inspect or remove "
+                             "it" % path)
+
+
+def pause(module, host, app, owned_types, unit_dir, state_file):
+    record = read_pause_record(module, state_file)
+    present = present_instances(host, app, owned_types, unit_dir)
+    units = [instance_name(app, t, n) for t in owned_types for n in sorted(present[t])]
+    kept = record is not None
+    if record is None:
+        record = dict((t, sorted(present[t])) for t in owned_types)
+    result = dict(changed=bool(units) or not kept, paused=True, record=record, stop=units)
+    count = sum(len(ns) for ns in record.values())
+    result["msg"] = ("%s was already paused; kept the first record (%d instances)" % (app, count)
+                     if kept else "%s paused: %d instances stopped and disabled, recorded for "
+                     "resume" % (app, count))
+    if module.check_mode:
+        return result
+    if not kept:
+        write_atomic(state_file, json.dumps({"app": app, "instances": record,
+                                             "paused_at": int(time.time())}) + "\n", 0o600)
+    if units:
+        host.run("stop", "--", *units)
+        host.run("disable", "--quiet", "--", *units)
+        host.reset_failed(units)
+    return result
+
+
+def resume(module, host, app, owned_types, unit_dir, state_file):
+    record = read_pause_record(module, state_file)
+    if record is None:
+        return dict(changed=False, paused=False, start=[],
+                    msg="%s is not paused: nothing to resume" % app)
+    # Types removed from the Procfile while paused have no template any more.
+    units = [instance_name(app, t, n) for t, ns in sorted(record.items()) if t in owned_types
+             for n in ns]
+    result = dict(changed=True, paused=False, record=record, start=units,
+                  msg="%s resumed: %d instances enabled and started with their numbers"
+                      % (app, len(units)))
+    if module.check_mode:
+        return result
+    if units:
+        host.run("enable", "--quiet", "--", *units)
+        host.run("start", "--", *units)
+    os.remove(state_file)
+    return result
+
+
+def restart(module, host, app, owned_types, unit_dir, only, base_port, checks):
+    unknown = sorted(set(only) - set(owned_types))
+    if unknown:
+        module.fail_json(msg="%s has no process type %s on this host (types: %s)"
+                             % (app, ", ".join(unknown), ", ".join(owned_types) or "none"))
+    types = only or owned_types
+    loaded = host.loaded_instances(app)
+    present = present_instances(host, app, types, unit_dir, loaded)
+    units = [instance_name(app, t, n) for t in types for n in sorted(present[t])]
+    units = [u for u in units if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES]
+    result = dict(changed=bool(units), restart=units,
+                  msg="%s: restarted %d instances" % (app, len(units)) if units
+                  else "%s: no running instance to restart" % app)
+    if units and not module.check_mode:
+        host.run("restart", "--", *units)
+        if checks:
+            # The same gate as a deploy's: a rolling restart (serial) stops at the first host
+            # whose instances do not come back healthy.
+            restarted = dict((t, [n for n in sorted(present[t]) if instance_name(app, t, n) in units])
+                             for t in types)
+            healthy, unhealthy, message = wait_healthy(module, app, base_port, restarted, checks)
+            result["healthy"] = healthy
+            if message:
+                result.update(msg=message, unhealthy=unhealthy)
+                module.fail_json(**result)
+    return result
+
+
+def apply(module, host, app, types, p, owned, phase, lock=None):
+    """The wanted instances: which run, start, stop, restart and are enabled. Checks
+    the host's other apps first; then the install phase installs the files (see
+    app_install), the apply phase brings the instances in line. Returns the result."""
+    unit_dir = p["unit_dir"]
+    mine = owned.get(app, {"templates": {}, "target": None})
+    try:
+        counts = dict((t, int(p["counts"].get(t, 0))) for t in types)
+    except (TypeError, ValueError) as exc:
+        module.fail_json(msg="counts must be integers: %s" % exc)
+    unknown = sorted(set(p["counts"]) - set(types))
+    if unknown:
+        module.fail_json(msg="counts for types the Procfile lacks: %s" % ", ".join(unknown))
+
+    problem = unit_name_conflict(app, types, owned, unit_dir)
+    if problem:
+        module.fail_json(**problem)
+    if phase == "install":
+        problem = missing_after_units(host, p["after"])
+        if problem and p["after_strict"]:
+            problem["msg"] += " (procfile_after_strict: true)"
+            module.fail_json(**problem)
+        if problem:
+            module.warn(problem["msg"])
+    removed_types = sorted(t for t in mine["templates"] if t not in types)
+    known_types = list(types) + removed_types
+    paused = read_pause_record(module, p["state_file"])
+
+    loaded = host.loaded_instances(app)
+    present = present_instances(host, app, known_types, unit_dir, loaded)
+    before = dict((t, sorted(ns)) for t, ns in present.items() if ns or t in types)
+    after = allocate(present, counts, types)
+    if paused is not None:
+        # Paused: nothing is started; the record says what resume brings back.
+        after = dict((t, list(paused.get(t, []))) for t in types)
+    problem = port_clash(app, p["base_port"], after, owned, unit_dir)
+    if problem:
+        module.fail_json(**problem)
+    if phase == "install":
+        return install(module, host, app, types, p, lock)
+
+    wanted_units = dict((t, [instance_name(app, t, n) for n in after[t]]) for t in types)
+    wanted = [u for t in types for u in wanted_units[t]]
+    surplus = [instance_name(app, t, n) for t in known_types for n in sorted(present[t])
+               if t not in after or n not in after[t] or paused is not None]
+    # MainPID (for stale instances) and NeedDaemonReload of the loaded ones only.
+    target = target_name(app)
+    states = host.states([target] + [u for u in wanted if u in loaded],
+                         "Id,ActiveState,UnitFileState,MainPID,NeedDaemonReload")
+    target_state = states.get(target, {})
+    enable_target = target_state.get("UnitFileState") != "enabled"
+    start_target = target_state.get("ActiveState") != "active"
+    released = read_text(p["fingerprint_file"])
+    running = set(u for u in wanted if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES)
+    if paused is None:
+        start = [u for u in wanted if u not in running]
+        # Enabled means what `systemctl enable` makes of [Install] WantedBy=<app>.target:
+        # the instance's link in <app>.target.wants, read from the disk.
+        enabled = enabled_instances(unit_dir, app, types)
+        enable = [instance_name(app, t, n) for t in types for n in after[t] if n not in enabled[t]]
+        restart_types = set(p["restart"])
+        restart = [u for t in types if t in restart_types for u in wanted_units[t] if u in running]
+        restart += [u for u in stale(states, wanted_units, mine["templates"], p["env_file"])
+                    if u in running and u not in restart]
+    else:
+        start, enable, restart = [], [], []
+    daemon_reload = any(s.get("NeedDaemonReload") == "yes" for s in states.values())
+    record = p["fingerprint"] is not None and p["fingerprint"] != released
+
+    result = dict(
+        changed=bool(start or enable or surplus or restart or removed_types or daemon_reload
+                     or record or enable_target or start_target),
+        instances=after, before=before, start=start, stop=surplus, restart=restart,
+        removed_types=removed_types, units=wanted_units, released_fingerprint=released,
+        paused=paused is not None,
+        msg=("%s is paused: units updated, no instance started (resume with --tags resume)"
+             % app) if paused is not None else "",
+    )
+    if module._diff:
+        result["diff"] = dict(before=describe(app, before), after=describe(app, after),
+                              before_header="%s instances" % app, after_header="%s instances" % app)
+    if module.check_mode:
+        return result
+
+    # ---- apply, in the order that keeps the host consistent at every step
+    if daemon_reload:
+        host.run("daemon-reload")
+    if surplus:
+        host.run("stop", "--", *surplus)
+        host.run("disable", "--quiet", "--", *surplus)
+        host.reset_failed(surplus)
+    if removed_types:
+        for t in removed_types:
+            os.remove(mine["templates"][t])
+        host.run("daemon-reload")
+    # One enable and one start for the target and the instances together: each enable
+    # reloads systemd, which costs more the more units it has loaded.
+    enable_now = ([target] if enable_target else []) + enable
+    if enable_now:
+        host.run("enable", "--quiet", "--", *enable_now)
+    start_now = ([target] if start_target else []) + start
+    if start_now:
+        host.run("start", "--", *start_now)
+    if restart:
+        host.run("restart", "--", *restart)
+    if (start or restart) and p["health_checks"]:
+        healthy, unhealthy, message = wait_healthy(module, app, p["base_port"], after,
+                                                   p["health_checks"])
+        result["healthy"] = healthy
+        if message:
+            # The fingerprint stays unrecorded and the lock held: the role gives it back.
+            result.update(msg=message, unhealthy=unhealthy)
+            module.fail_json(**result)
+    if record:
+        write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n", 0o600)
+    if p["unlock"]:
+        # The last step of a deploy: give the app's lock back (this run's, this acquisition's).
+        result["unlocked_nonce"] = p["unlock"].get("nonce") if release(
+            lock_path(p["lock_dir"], app), p["unlock"].get("token"), nonce=p["unlock"].get("nonce"),
+            guard_held=True) else None
+    return result

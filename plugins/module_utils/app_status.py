@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What --tags status shows of an app on one host: every instance with its state, PID,
+restarts, start time and memory, as data and as a table."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.procfile.systemd.plugins.module_utils.app_states import (
+    present_instances,
+    read_pause_record,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
+from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
+
+
+def human_bytes(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return "-"
+    if number >= 2 ** 63:  # systemd's "not available"
+        return "-"
+    for unit in ("B", "K", "M", "G"):
+        if number < 1024 or unit == "G":
+            return ("%d%s" % (number, unit)) if unit == "B" else ("%.1f%s" % (number, unit))
+        number /= 1024.0
+    return "-"
+
+
+def short_time(timestamp):
+    """'Mon 2026-11-23 11:47:11 UTC' -> '2026-11-23 11:47:11'; '' -> '-'."""
+    parts = timestamp.split()
+    return " ".join(parts[1:3]) if len(parts) >= 3 else (timestamp or "-")
+
+
+def status(module, host, app, owned_types, unit_dir, state_file, wanted):
+    record = read_pause_record(module, state_file)
+    present = present_instances(host, app, owned_types, unit_dir)
+    numbers = dict((t, set(present[t]) | set((record or {}).get(t, []))) for t in owned_types)
+    units = [(t, n, instance_name(app, t, n)) for t in owned_types for n in sorted(numbers[t])]
+    states = host.status([u for _t, _n, u in units])
+    rows = []
+    for t, n, unit in units:
+        s = states.get(unit, {})
+        rows.append(dict(unit=unit, type=t, unique_int=n, state=s.get("ActiveState", "unknown"),
+                         sub_state=s.get("SubState", ""), enabled=s.get("UnitFileState", ""),
+                         main_pid=int(s.get("MainPID") or 0), restarts=int(s.get("NRestarts") or 0),
+                         since=s.get("ActiveEnterTimestamp") or "",
+                         memory=human_bytes(s.get("MemoryCurrent"))))
+    running = dict((t, len([r for r in rows if r["type"] == t and r["state"] in ACTIVE_STATES]))
+                   for t in owned_types)
+    types = list(owned_types) + sorted(t for t in wanted if t not in owned_types)
+    status = dict(app=app, paused=record is not None, types=[
+        dict(type=t, wanted=wanted.get(t), running=running.get(t, 0)) for t in types],
+        instances=rows, paused_record=record)
+    state = "PAUSED (resume with --tags resume)" if record is not None else "running"
+    lines = ["%s: %s%s" % (app, state, "" if owned_types else " - not deployed on this host")]
+    lines.append("%-16s %6s %7s" % ("TYPE", "WANTED", "RUNNING"))
+    for entry in status["types"]:
+        wanted_count = "-" if entry["wanted"] is None else entry["wanted"]
+        lines.append("%-16s %6s %7d" % (entry["type"], wanted_count, entry["running"]))
+    width = max([len(r["unit"]) for r in rows] + [8])
+    lines.append("%-*s %4s %-20s %7s %8s %-19s %7s" % (
+        width, "INSTANCE", "INT", "STATE", "PID", "RESTARTS", "SINCE", "MEMORY"))
+    for r in rows:
+        lines.append("%-*s %4d %-20s %7s %8d %-19s %7s" % (
+            width, r["unit"], r["unique_int"], "%s/%s" % (r["state"], r["sub_state"]),
+            r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"]))
+    return dict(changed=False, status=status, lines=lines, types=owned_types,
+                paused=record is not None)
+
+

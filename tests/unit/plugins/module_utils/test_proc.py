@@ -1,0 +1,31 @@
+"""/proc readings of a real process tree: parents and start times."""
+
+import os
+import subprocess
+import sys
+import time
+
+from ansible_collections.procfile.systemd.plugins.module_utils.proc import (
+    parent_pid,
+    start_ticks,
+    start_time,
+)
+
+
+def test_a_child_knows_its_parent_and_when_it_started():
+    before = time.time()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert parent_pid(child.pid) == os.getpid()
+        ticks = start_ticks(child.pid)
+        assert ticks is not None and ticks.isdigit()
+        # Stable: the same process reads the same start each time.
+        assert start_ticks(child.pid) == ticks
+        # Around when we started it.
+        # (btime, the boot time it is counted from, is in whole seconds.)
+        assert before - 2 <= start_time(child.pid) <= time.time() + 2
+    finally:
+        child.kill()
+        child.wait()
+    assert start_ticks(child.pid) is None and start_time(child.pid) is None
+    assert parent_pid(child.pid) == 0

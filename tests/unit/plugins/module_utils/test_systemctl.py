@@ -1,0 +1,80 @@
+"""The systemctl client, with run_command faked at the systemctl boundary: what it asks
+systemd, in how many calls, and how it reads the answers."""
+
+import pytest
+
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    """Records every command; answers from a table of (argv prefix -> rc, out, err)."""
+
+    def __init__(self, answers=None):
+        self.calls = []
+        self.answers = answers or []
+
+    @staticmethod
+    def get_bin_path(name, required=False):
+        return "/bin/" + name
+
+    def run_command(self, argv):
+        self.calls.append(argv)
+        for prefix, answer in self.answers:
+            if argv[1:1 + len(prefix)] == prefix:
+                return answer
+        return 0, "", ""
+
+    @staticmethod
+    def fail_json(**kwargs):
+        raise Failed(kwargs["msg"])
+
+
+LIST_UNITS = (
+    "shop-web@1.service    loaded active   running shop web.1\n"
+    "\u25cf shop-worker@3.service loaded failed   failed  shop worker.3\n"
+    "shop-worker@4.service loaded inactive dead    shop worker.4\n"
+)
+
+
+def test_loaded_instances_are_read_in_one_listing_call():
+    module = FakeModule([(["list-units"], (0, LIST_UNITS, ""))])
+    loaded = Systemctl(module).loaded_instances("shop")
+    assert module.calls == [["/bin/systemctl", "list-units", "--all", "--plain", "--no-legend",
+                             "--full", "shop-*@*.service"]]
+    assert loaded == {
+        "shop-web@1.service": {"LoadState": "loaded", "ActiveState": "active", "SubState": "running"},
+        "shop-worker@3.service": {"LoadState": "loaded", "ActiveState": "failed", "SubState": "failed"},
+        "shop-worker@4.service": {"LoadState": "loaded", "ActiveState": "inactive", "SubState": "dead"},
+    }
+    # Only running or changing ones are instances; a failed or dead one merely loaded is not.
+    assert Systemctl(module).active_instances("shop", loaded) == ["shop-web@1.service"]
+
+
+def test_states_asks_once_for_every_unit_and_keys_answers_by_id():
+    show = "Id=a@1.service\nActiveState=active\nMainPID=12\n\nId=b@2.service\nActiveState=inactive\nMainPID=0\n"
+    module = FakeModule([(["show"], (0, show, ""))])
+    states = Systemctl(module).states(["a@1.service", "b@2.service"], "Id,ActiveState,MainPID")
+    assert module.calls == [["/bin/systemctl", "show", "--property=Id,ActiveState,MainPID", "--",
+                             "a@1.service", "b@2.service"]]
+    assert states == {"a@1.service": {"Id": "a@1.service", "ActiveState": "active", "MainPID": "12"},
+                      "b@2.service": {"Id": "b@2.service", "ActiveState": "inactive", "MainPID": "0"}}
+    assert Systemctl(module).states([]) == {} and len(module.calls) == 1
+
+
+def test_a_failed_call_fails_the_module_naming_it_unless_only_reporting():
+    module = FakeModule([(["show"], (1, "", "Failed to connect to bus\n"))])
+    with pytest.raises(Failed, match=r"systemctl show .* failed \(rc 1\): Failed to connect to bus"):
+        Systemctl(module).states(["a.service"])
+    assert Systemctl(module).states(["a.service"], check=False) == {}
+
+
+def test_reset_failed_is_best_effort_and_skipped_for_nothing():
+    module = FakeModule([(["reset-failed"], (1, "", "Unit x not loaded."))])
+    client = Systemctl(module)
+    client.reset_failed([])
+    client.reset_failed(["x@1.service"])
+    assert module.calls == [["/bin/systemctl", "reset-failed", "--", "x@1.service"]]

@@ -1,0 +1,228 @@
+"""procfile_instances' phases decided against a fake systemd: run_command is faked at the
+systemctl boundary, the unit files and enabled links are real files in a temporary
+unit directory. Each test names what must be started, stopped, enabled, restarted or
+refused, and checks the systemctl calls made for it."""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.procfile.systemd.plugins.module_utils import app_states
+from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
+from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    """What the phases use of AnsibleModule; systemctl answers from a fake systemd that
+    knows which instance units are loaded and in which state."""
+
+    def __init__(self, loaded, check_mode=False, show=None):
+        self.loaded = loaded  # {unit: ActiveState}
+        self.show = show or {}
+        self.check_mode = check_mode
+        self._diff = False
+        self.calls = []
+        self.warnings = []
+
+    @staticmethod
+    def get_bin_path(name, required=False):
+        return "/bin/" + name
+
+    def run_command(self, argv):
+        args = argv[1:]
+        if args[0] == "list-units":
+            return 0, "".join("%s loaded %s %s x\n" % (u, s, "running" if s == "active" else "dead")
+                              for u, s in sorted(self.loaded.items())), ""
+        if args[0] == "show":
+            units = args[args.index("--") + 1:]
+            return 0, "\n\n".join("Id=%s\n%s" % (u, "\n".join(
+                "%s=%s" % kv for kv in sorted(self.show.get(u, {}).items()))) for u in units), ""
+        self.calls.append(args)
+        return 0, "", ""
+
+    def warn(self, msg):
+        self.warnings.append(msg)
+
+    @staticmethod
+    def fail_json(**kwargs):
+        raise Failed(kwargs["msg"])
+
+
+def unit(unit_dir, app, process_type, base_port=5000):
+    path = os.path.join(unit_dir, "%s-%s@.service" % (app, process_type))
+    with open(path, "w") as handle:
+        handle.write("[Unit]\nX-ProcfileApp=%s\nX-ProcfileType=%s\nX-ProcfileBasePort=%d\n"
+                     "[Service]\nExecStart=/bin/true\n" % (app, process_type, base_port))
+    return path
+
+
+def enable(unit_dir, app, *units):
+    wants = os.path.join(unit_dir, "%s.target.wants" % app)
+    os.makedirs(wants, exist_ok=True)
+    for name in units:
+        template = name.split("@")[0] + "@.service"
+        os.symlink(os.path.join(unit_dir, template), os.path.join(wants, name))
+
+
+@pytest.fixture(name="shop")
+def fixture_shop(tmp_path):
+    """shop on a host: web@1 and worker@2, worker@3 enabled and running."""
+    unit_dir = str(tmp_path / "units")
+    os.makedirs(unit_dir)
+    unit(unit_dir, "shop", "web")
+    unit(unit_dir, "shop", "worker")
+    with open(os.path.join(unit_dir, "shop.target"), "w") as handle:
+        handle.write("[Unit]\nX-ProcfileApp=shop\n")
+    enable(unit_dir, "shop", "shop-web@1.service", "shop-worker@2.service", "shop-worker@3.service")
+    loaded = {"shop-web@1.service": "active", "shop-worker@2.service": "active",
+              "shop-worker@3.service": "active"}
+    show = {"shop.target": {"ActiveState": "active", "UnitFileState": "enabled"}}
+    return unit_dir, loaded, show, str(tmp_path / "paused.json")
+
+
+def params(unit_dir, **extra):
+    p = dict(counts={}, base_port=5000, restart=[], env_file=None, after=[], after_strict=False,
+             state_file=None, fingerprint_file=None, fingerprint=None, health_checks={},
+             unlock=None, unit_dir=unit_dir, lock_dir="/nonexistent")
+    p.update(extra)
+    return p
+
+
+def apply(module, unit_dir, types, **extra):
+    owned = scan_owned_units(unit_dir)
+    return app_states.apply(module, Systemctl(module), "shop", types,
+                            params(unit_dir, **extra), owned, "apply")
+
+
+def test_scaling_stops_the_highest_and_starts_the_lowest_free_numbers(shop):
+    unit_dir, loaded, show, _record = shop
+    module = FakeModule(loaded, show=show)
+    result = apply(module, unit_dir, ["web", "worker"], counts={"web": 2, "worker": 1})
+    # worker@3 (its highest) goes; web gets 3, the lowest number free after that, and
+    # worker@3 is stopped before web@3 starts.
+    assert result["instances"] == {"web": [1, 3], "worker": [2]}
+    assert result["stop"] == ["shop-worker@3.service"] and result["start"] == ["shop-web@3.service"]
+    assert module.calls == [
+        ["stop", "--", "shop-worker@3.service"],
+        ["disable", "--quiet", "--", "shop-worker@3.service"],
+        ["reset-failed", "--", "shop-worker@3.service"],
+        ["enable", "--quiet", "--", "shop-web@3.service"],
+        ["start", "--", "shop-web@3.service"],
+    ]
+    assert result["changed"]
+
+
+def test_nothing_to_do_makes_no_call_and_no_change(shop):
+    unit_dir, loaded, show, _record = shop
+    module = FakeModule(loaded, show=show)
+    result = apply(module, unit_dir, ["web", "worker"], counts={"web": 1, "worker": 2})
+    assert module.calls == [] and not result["changed"]
+
+
+def test_changed_types_restart_only_their_running_instances(shop):
+    unit_dir, loaded, show, _record = shop
+    module = FakeModule(loaded, show=show)
+    result = apply(module, unit_dir, ["web", "worker"], counts={"web": 1, "worker": 2},
+                   restart=["worker"])
+    assert module.calls == [["restart", "--", "shop-worker@2.service", "shop-worker@3.service"]]
+    assert result["restart"] == ["shop-worker@2.service", "shop-worker@3.service"]
+
+
+def test_a_type_that_left_the_procfile_is_stopped_and_its_template_removed(shop):
+    unit_dir, loaded, show, _record = shop
+    module = FakeModule(loaded, show=show)
+    result = apply(module, unit_dir, ["web"], counts={"web": 1})
+    assert result["removed_types"] == ["worker"]
+    assert not os.path.exists(os.path.join(unit_dir, "shop-worker@.service"))
+    assert ["stop", "--", "shop-worker@2.service", "shop-worker@3.service"] in module.calls
+    assert module.calls[-1] == ["daemon-reload"]
+
+
+def test_check_mode_decides_the_same_and_calls_nothing(shop):
+    unit_dir, loaded, show, _record = shop
+    module = FakeModule(loaded, check_mode=True, show=show)
+    result = apply(module, unit_dir, ["web", "worker"], counts={"web": 3, "worker": 0})
+    assert result["start"] == ["shop-web@2.service", "shop-web@3.service"]
+    assert result["stop"] == ["shop-worker@2.service", "shop-worker@3.service"]
+    assert module.calls == [] and result["changed"]
+
+
+def test_a_unit_name_of_another_app_is_refused_before_any_call(shop):
+    unit_dir, loaded, show, _record = shop
+    unit(unit_dir, "shop-admin", "worker", base_port=6000)
+    os.remove(os.path.join(unit_dir, "shop-worker@.service"))
+    module = FakeModule(loaded, show=show)
+    owned = scan_owned_units(unit_dir)
+    # shop with a type "admin-worker" would need shop-admin's shop-admin-worker@.service.
+    with pytest.raises(Failed, match="already belongs to app 'shop-admin' \\(type 'worker'\\)"):
+        app_states.apply(module, Systemctl(module), "shop", ["admin-worker"],
+                         params(unit_dir, counts={"admin-worker": 1}), owned, "apply")
+    assert module.calls == []
+
+
+def test_ports_another_app_uses_are_refused(shop):
+    unit_dir, loaded, show, _record = shop
+    unit(unit_dir, "blog", "web", base_port=5003)
+    enable(unit_dir, "blog", "blog-web@1.service")
+    module = FakeModule(loaded, show=show)
+    # shop's new web@4 would get PORT 5004, which blog's web@1 has.
+    with pytest.raises(Failed, match="PORT clash on this host: app 'shop' would use port\\(s\\) 5004"):
+        apply(module, unit_dir, ["web", "worker"], counts={"web": 2, "worker": 2})
+    assert module.calls == []
+
+
+def test_pause_records_and_stops_every_instance_and_resume_brings_back_the_same(shop):
+    unit_dir, loaded, show, record = shop
+    module = FakeModule(loaded, show=show)
+    systemctl = Systemctl(module)
+    result = app_states.pause(module, systemctl, "shop", ["web", "worker"], unit_dir, record)
+    assert result["record"] == {"web": [1], "worker": [2, 3]}
+    units = ["shop-web@1.service", "shop-worker@2.service", "shop-worker@3.service"]
+    assert module.calls == [["stop", "--"] + units, ["disable", "--quiet", "--"] + units,
+                            ["reset-failed", "--"] + units]
+    with open(record) as handle:
+        assert json.load(handle)["instances"] == {"web": [1], "worker": [2, 3]}
+    # A second pause keeps the first record (even though nothing runs any more).
+    for name in os.listdir(os.path.join(unit_dir, "shop.target.wants")):
+        os.remove(os.path.join(unit_dir, "shop.target.wants", name))
+    module = FakeModule({}, show=show)
+    again = app_states.pause(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record)
+    assert not again["changed"] and again["record"] == {"web": [1], "worker": [2, 3]}
+    module = FakeModule({}, show=show)
+    resumed = app_states.resume(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record)
+    assert module.calls == [["enable", "--quiet", "--"] + units, ["start", "--"] + units]
+    assert resumed["start"] == units and not os.path.exists(record)
+
+
+def test_restart_refuses_a_type_the_host_does_not_have_and_restarts_only_running_ones(shop):
+    unit_dir, loaded, show, _record = shop
+    loaded["shop-worker@3.service"] = "inactive"
+    module = FakeModule(loaded, show=show)
+    with pytest.raises(Failed, match="shop has no process type cron on this host"):
+        app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
+                           ["cron"], 5000, {})
+    result = app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
+                                ["worker"], 5000, {})
+    assert module.calls == [["restart", "--", "shop-worker@2.service"]]
+    assert result["restart"] == ["shop-worker@2.service"]
+
+
+def test_status_counts_running_instances_per_type(shop):
+    unit_dir, loaded, _show, record = shop
+    loaded["shop-worker@3.service"] = "inactive"
+    show = dict((u, {"ActiveState": s, "SubState": "running", "MainPID": "42", "NRestarts": "0"})
+                for u, s in loaded.items())
+    module = FakeModule(loaded, show=show)
+    result = status(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record,
+                    {"web": 1, "worker": 2, "cron": 1})
+    assert result["status"]["types"] == [
+        {"type": "web", "wanted": 1, "running": 1}, {"type": "worker", "wanted": 2, "running": 1},
+        {"type": "cron", "wanted": 1, "running": 0}]
+    assert result["lines"][0] == "shop: running" and not result["changed"]
+    assert module.calls == []
