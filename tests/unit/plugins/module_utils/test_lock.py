@@ -3,10 +3,12 @@
 import json
 import multiprocessing
 import os
+import threading
 import time
 
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     acquire,
+    acquire_waiting,
     describe,
     hold,
     lock_path,
@@ -131,3 +133,44 @@ def test_a_held_lock_is_reported_at_once_even_while_its_holder_works(tmp_path):
     finally:
         worker.terminate()
         worker.join()
+
+
+def _given_back_after_one_look(path, wait):
+    """acquire_waiting(B, WAIT) on a lease of A's that is given back once B has seen it.
+
+    The lease is a FIFO: B's first read blocks until the test opens the other end, so the
+    test knows B is looking. B reads A's lease through it, and the FIFO is gone by then.
+    Counted, not timed (see tests/functional/test_lock_and_health_modules.py).
+    """
+    os.mkfifo(path, 0o600)
+    outcome = []
+    waiter = threading.Thread(target=lambda: outcome.append(acquire_waiting(path, B, wait=wait)),
+                              daemon=True)
+    waiter.start()
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:
+            assert waiter.is_alive() and time.monotonic() < deadline
+            time.sleep(0.01)
+    os.unlink(path)
+    os.write(fd, json.dumps(dict(A, acquired_at=int(time.time()), nonce="1" * 16)).encode())
+    os.close(fd)
+    waiter.join(120)
+    assert not waiter.is_alive()
+    return outcome[0]
+
+
+def test_waiting_takes_a_lock_given_back_during_the_wait(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquired, holder, _took_over = _given_back_after_one_look(path, 600)
+    assert acquired and holder["token"] == B["token"] == read_holder(path)["token"]
+
+
+def test_not_waiting_is_refused_at_the_first_look(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquired, holder, _took_over = _given_back_after_one_look(path, 0)
+    assert not acquired and holder["token"] == A["token"]
+    assert not os.path.exists(path)
