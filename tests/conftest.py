@@ -18,13 +18,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COLLECTIONS = ROOT / ".cache" / "collections"
+# Run from a real ansible_collections/ tree (ansible-test, `make mutation`), the tree
+# itself is the place; from a checkout, a link in .cache/ makes one.
+IN_COLLECTIONS_TREE = ROOT.parent.parent.name == "ansible_collections"
+COLLECTIONS = ROOT.parent.parent.parent if IN_COLLECTIONS_TREE else ROOT / ".cache" / "collections"
 LINK = COLLECTIONS / "ansible_collections" / "procfile" / "systemd"
 
 
 def _link_collection() -> None:
     LINK.parent.mkdir(parents=True, exist_ok=True)
-    if not (LINK.is_symlink() and LINK.resolve() == ROOT):
+    if not (IN_COLLECTIONS_TREE or LINK.is_symlink() and LINK.resolve() == ROOT):
         # Made beside it and renamed over it, so that a pytest started at the same time
         # in this tree never finds the link missing.
         fresh = LINK.with_name(".systemd.%d" % os.getpid())
@@ -47,9 +50,7 @@ def imported_from_elsewhere() -> list:
             if not Path(module.__file__).resolve().is_relative_to(ROOT)]
 
 
-# ansible-test runs unit tests from a real ansible_collections/ tree already.
-if "ansible_collections" not in ROOT.parts:
-    _link_collection()
+_link_collection()
 
 # Checked once for the whole run, before any test: a failure here is a broken set-up,
 # not a broken behaviour, and must not be mistaken for one.
