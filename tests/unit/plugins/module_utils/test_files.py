@@ -64,7 +64,10 @@ def test_a_crash_before_the_rename_leaves_the_old_file_and_no_temp_file(tmp_path
     path = tmp_path / "shop-web@.service"
     write_atomic(str(path), GOOD, 0o644)
 
-    def crash(*_args):
+    renamed = []
+
+    def crash(source, target):
+        renamed.append((os.path.dirname(source), target))
         raise OSError("crashed before the rename")
 
     # Whichever of the two the code renames with.
@@ -72,6 +75,9 @@ def test_a_crash_before_the_rename_leaves_the_old_file_and_no_temp_file(tmp_path
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="crashed before the rename"):
         write_atomic(str(path), "half" * 1000, 0o600)
+    # The new file was made beside the old one: a rename is atomic only within one file
+    # system, and /tmp often is another.
+    assert renamed == [(str(tmp_path), str(path))]
     assert path.read_text() == GOOD
     assert os.stat(path).st_mode & 0o777 == 0o644
     assert os.listdir(str(tmp_path)) == ["shop-web@.service"]

@@ -22,6 +22,7 @@ B = {"token": "ctl:boot:200:7", "controller": "ctl", "user": "root", "pid": 200}
 
 def test_free_lock_is_taken_and_recorded(tmp_path):
     path = lock_path(str(tmp_path / "run"), "shop")
+    assert path == str(tmp_path / "run" / "shop.lock")
     acquired, holder, took_over = acquire(path, A)
     assert acquired and took_over is None
     record = json.loads(open(path).read())
@@ -74,7 +75,7 @@ def test_unreadable_lock_is_never_taken(tmp_path):
     open(path, "w").write("garbage")
     acquired, holder, _took_over = acquire(path, A)
     assert not acquired and holder["token"] == "unreadable"
-    assert "unreadable" in describe(holder)
+    assert describe(holder) == "an unreadable lock ('garbage')"
 
 
 def _hold_for(path, seconds, ready, let_go=None):
@@ -119,19 +120,28 @@ def test_release_inside_a_held_guard_does_not_deadlock(tmp_path):
         os.close(fd)
 
 
+def _hold_until_told(path, ready, done, gave_up):
+    hold(path)
+    ready.set()
+    # Set before this process exits, that is before the guard is let go.
+    gave_up.value = 0 if done.wait(120) else 1
+
+
 def test_a_held_lock_is_reported_at_once_even_while_its_holder_works(tmp_path):
     path = lock_path(str(tmp_path), "shop")
     acquire(path, A)
-    ready = multiprocessing.Event()
-    worker = multiprocessing.Process(target=_hold_for, args=(path, 30.0, ready))
+    ready, done = multiprocessing.Event(), multiprocessing.Event()
+    gave_up = multiprocessing.Value("i", -1)
+    worker = multiprocessing.Process(target=_hold_until_told, args=(path, ready, done, gave_up))
     worker.start()
     try:
-        assert ready.wait(5)
+        assert ready.wait(60)
         assert not acquire(path, B)[0]
-        # Answered while the holder still holds the guard: it did not wait for it.
-        assert worker.is_alive()
+        # Answered while the holder still holds the guard (it lets go only when told, or
+        # after two minutes, and says which): the answer did not wait for the guard.
+        assert gave_up.value == -1
     finally:
-        worker.terminate()
+        done.set()
         worker.join()
 
 
@@ -174,3 +184,13 @@ def test_not_waiting_is_refused_at_the_first_look(tmp_path):
     acquired, holder, _took_over = _given_back_after_one_look(path, 0)
     assert not acquired and holder["token"] == A["token"]
     assert not os.path.exists(path)
+
+
+def test_waiting_takes_over_and_dry_runs_like_acquire(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    assert acquire_waiting(path, B, steal=A["token"], wait=0, dry_run=True)[0]
+    assert read_holder(path)["token"] == A["token"]
+    acquired, _holder, took_over = acquire_waiting(path, B, steal=A["token"], wait=0)
+    assert acquired and took_over["token"] == A["token"]
+    assert read_holder(path)["token"] == B["token"]
