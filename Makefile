@@ -22,7 +22,7 @@ export PY_COLORS := 0
 endif
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: demo demo-check test test-compat deps apt venv collection unit sanity lint molecule clean distclean sandbox-image
+.PHONY: demo demo-check test test-compat deps apt venv collection unit sanity lint molecule mutation clean distclean sandbox-image
 .DEFAULT_GOAL := help
 
 help:
@@ -99,6 +99,31 @@ sanity:
 
 lint:
 	$(BIN)/ansible-lint --profile production
+
+# Mutation testing (not part of `make test`): mutmut puts one small bug at a time into
+# plugins/module_utils/ and runs the unit tests that call the function it changed; a
+# mutant no test notices "survives". The collection is staged in $(MUTATION) as
+# src/ansible_collections/procfile/systemd/ (see tests/mutation/setup.cfg); the survivors
+# and the score land in $(MUTATION)/survivors.txt. Known survivors, and why they are
+# harmless: tests/mutation/survivors.md.
+MUTATION := .cache/mutation
+MUTATION_SRC := $(MUTATION)/src/ansible_collections/procfile/systemd
+mutation: deps $(VENV)/.mutation-installed
+	rm -rf $(MUTATION)
+	mkdir -p $(MUTATION_SRC)
+	cp tests/mutation/setup.cfg $(MUTATION)/setup.cfg
+	@# The files git knows, tracked or not (as tools/sanity.sh does).
+	git ls-files -co --exclude-standard -z | xargs -0 -I{} find {} -maxdepth 0 -print0 2>/dev/null \
+	  | tar --null -cf - -T - | tar -xf - -C $(MUTATION_SRC)
+	cd $(MUTATION) && $(CURDIR)/$(BIN)/mutmut run --max-children $$(nproc) > run.log 2>&1 \
+	  || { tail -c 3000 run.log; exit 1; }
+	cd $(MUTATION) && $(CURDIR)/$(BIN)/mutmut export-cicd-stats >/dev/null \
+	  && $(CURDIR)/$(BIN)/mutmut results > survivors.txt
+	@$(PYTHON) tests/mutation/score.py $(MUTATION)/mutants/mutmut-cicd-stats.json
+
+$(VENV)/.mutation-installed: requirements-mutation.txt $(VENV)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-mutation.txt
+	touch $@
 
 # The servers up before the tests (a user's `demo`, say) are recorded and left alone:
 # a failed scenario removes only the servers the tests made, and the tests must leave

@@ -59,6 +59,59 @@ def test_lock_taken_refused_to_another_run_taken_over_and_given_back(tmp_path):
     assert released["changed"] and not (tmp_path / "shop.lock").exists()
 
 
+def released_after_the_waiter_saw_it_held(tmp_path, wait):
+    """procfile_lock with WAIT, for a lock given back just after the module found it held.
+
+    The lease file is a FIFO: the module's first read of it blocks until this test opens
+    the other end, so the test knows that the module is looking, and the moment. The
+    module reads owner 1's lease through it; the FIFO is gone by then (the lock is free)
+    and never read again. No duration is compared: what the module saw is counted, so a
+    slow machine cannot decide the outcome.
+    """
+    path = tmp_path / "shop.lock"
+    os.mkfifo(path, 0o600)
+    env = dict(os.environ, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
+    waiter = subprocess.Popen(
+        [str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+         "-m", "procfile.systemd.procfile_lock", "-a",
+         json.dumps({"app": "shop", "lock_dir": str(tmp_path), "owner": owner(2), "wait": wait})],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                # Succeeds only once a reader (the module) has the FIFO open.
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:
+                assert waiter.poll() is None and time.monotonic() < deadline, waiter.communicate()
+                time.sleep(0.05)
+        # Free from now on: the module's next look finds no lease.
+        os.unlink(path)
+        os.write(fd, json.dumps(dict(owner(1), acquired_at=int(time.time()), nonce="1" * 16)).encode())
+        os.close(fd)
+        out = waiter.communicate(timeout=300)[0]
+    finally:
+        if waiter.poll() is None:
+            waiter.kill()
+            waiter.wait()
+    assert waiter.returncode == 0, out
+    return json.loads(out.partition(" => ")[2])
+
+
+def test_a_waiting_run_takes_the_lock_given_back_while_it_waits(tmp_path):
+    result = released_after_the_waiter_saw_it_held(tmp_path, wait=600)
+    assert result["acquired"] and result["lock"]["token"] == owner(2)["token"]
+    assert json.loads((tmp_path / "shop.lock").read_text())["token"] == owner(2)["token"]
+
+
+def test_a_run_that_does_not_wait_is_refused_at_its_one_look(tmp_path):
+    result = released_after_the_waiter_saw_it_held(tmp_path, wait=0)
+    assert not result["acquired"] and result["holder"]["token"] == owner(1)["token"]
+    assert not (tmp_path / "shop.lock").exists()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response({"/ok": 200, "/moved": 302, "/bad": 500}.get(self.path, 404))

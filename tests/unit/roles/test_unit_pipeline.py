@@ -2,7 +2,9 @@
 
 Whatever the text, the pipeline either stops with a clean, line-numbered parser error
 (before anything would be written), or produces units that systemd accepts without a
-single warning. The role's real template is rendered, with Ansible's own filters.
+single warning, whose ExecStart= hands the shell the Procfile's command byte for byte
+(decoded here with systemd's rules). The role's real template is rendered, with
+Ansible's own filters.
 """
 
 import shutil
@@ -66,6 +68,95 @@ def verify(tmp_path, units):
     return res.returncode, res.stdout + res.stderr
 
 
+# ------------------------------------------------------------- systemd's reading of ExecStart=
+# Written from systemd.service(5) and systemd 252's config_parse_exec(), independently of
+# plugins/module_utils/units.py, so that a quoting bug there cannot cancel out here.
+# Anything the role should never produce (another specifier, a variable reference, an
+# unknown escape) raises, rather than being guessed at.
+
+C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+             "\\": "\\", '"': '"', "'": "'", "s": " "}
+
+
+def split_words(value):
+    """Words of a command line, unquoted and C-unescaped (extract_first_word with
+    EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE; backslashes are escapes inside quotes too)."""
+    words, word, quote, i = [], None, None, 0
+    while i < len(value):
+        c = value[i]
+        if c == "\\":
+            nxt = value[i + 1]
+            if nxt in C_ESCAPES:
+                c, i = C_ESCAPES[nxt], i + 1
+            elif nxt == "x":
+                c, i = chr(int(value[i + 2:i + 4], 16)), i + 3
+            else:
+                raise ValueError("escape \\%s" % nxt)
+        elif quote is None and c in " \t\n":
+            if word is not None:
+                words.append(word)
+            word, i = None, i + 1
+            continue
+        elif c in "\"'" and quote in (None, c):
+            quote = c if quote is None else None
+            word, i = word or "", i + 1
+            continue
+        word = (word or "") + c
+        i += 1
+    assert quote is None, "unterminated quote"
+    return words + ([word] if word is not None else [])
+
+
+def specifiers(word, instance):
+    """Specifier expansion of one word: %% and %i only."""
+    out, i = [], 0
+    while i < len(word):
+        if word[i] == "%":
+            nxt = word[i + 1]
+            if nxt not in "%i":
+                raise ValueError("specifier %%%s" % nxt)
+            out.append("%" if nxt == "%" else instance)
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
+
+
+def variables(word):
+    """Environment substitution at exec time: $$ is a literal $; any other $ would expand."""
+    out, i = [], 0
+    while i < len(word):
+        if word[i] == "$":
+            if word[i + 1:i + 2] != "$":
+                raise ValueError("variable reference at %r" % word[i:i + 10])
+            i += 1
+        out.append(word[i])
+        i += 1
+    return "".join(out)
+
+
+def exec_argv(unit_text, instance):
+    """The argv systemd starts for instance INSTANCE of the unit."""
+    lines = [line for line in unit_text.split("\n") if line.startswith("ExecStart=")]
+    assert len(lines) == 1, lines
+    return [variables(specifiers(w, instance)) for w in split_words(lines[0][len("ExecStart="):])]
+
+
+def test_the_decoder_reads_systemds_quoting():
+    # Cases from systemd.service(5), "Command lines", and systemd.unit(5), "Specifiers".
+    assert exec_argv('ExecStart=/bin/echo "one two" \'three\' fo"u"r', "1") == \
+        ["/bin/echo", "one two", "three", "four"]
+    assert exec_argv('ExecStart=/bin/echo "x\\"\\\\y\\t" 100%% %i $$HOME', "3") == \
+        ["/bin/echo", 'x"\\y\t', "100%", "3", "$HOME"]
+    for bad in ('ExecStart=/bin/echo $HOME', 'ExecStart=/bin/echo %n', 'ExecStart=/bin/echo "a'):
+        with pytest.raises((ValueError, AssertionError)):
+            exec_argv(bad, "1")
+
+
+INSTANCE = "7"
+
+
 def pipeline(tmp_path, text):
     try:
         processes = parse(text)
@@ -78,6 +169,15 @@ def pipeline(tmp_path, text):
         return {}
     rc, out = verify(tmp_path, units)
     assert rc == 0 and out == "", out
+    for process in processes:
+        if process["release"]:
+            continue
+        # Read back as systemd reads the file: bytes, decoded as UTF-8.
+        unit = (tmp_path / ("shop-%s@.service" % process["name"])).read_bytes().decode("utf-8")
+        argv = exec_argv(unit, INSTANCE)
+        assert argv[:2] == ["/bin/sh", "-c"] and argv[3] == "sh" and len(argv) == 5, argv
+        expected = process["command"].replace("{{UNIQUE_INT}}", INSTANCE)
+        assert argv[4].encode("utf-8") == expected.encode("utf-8")
     return units
 
 
@@ -116,4 +216,42 @@ def test_any_procfile_gives_a_clean_error_or_clean_units(tmp_path, entries):
 @given(st.text(st.sampled_from(list("$%\\\"'`;&|<>(){}[]*?~#!\t =@:,.-_aZ09\u00e9\u2603")),
                min_size=1, max_size=120))
 def test_shell_special_commands_verify_clean(tmp_path, command):
-    pipeline(tmp_path, "web: x %s\n" % command)
+    assert pipeline(tmp_path, "web: x %s\n" % command)
+
+
+# Valid by construction, so that every example goes the whole way to a decoded ExecStart=
+# (arbitrary text, above, mostly ends in parser errors). What the parser accepts: names of
+# letters, digits, '-' and '_' whose count variables differ; commands of anything but
+# C0 control characters (tab aside), DEL and surrogates, not starting or ending in
+# blanks; '#' comments, blank lines, any line ending.
+SHELL_SPECIALS = list("$%\\\"'`;&|<>(){}[]*?~#!\t =@:,.-_") + ["{{UNIQUE_INT}}", "\\t", "%i", "$$"]
+COMMAND_PIECE = st.one_of(
+    st.sampled_from(SHELL_SPECIALS),
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="".join(
+        chr(c) for c in list(range(0x20)) + [0x7F] if c != 0x09)))
+COMMANDS = st.lists(COMMAND_PIECE, min_size=1, max_size=40).map(
+    lambda pieces: "".join(pieces).strip(" \t")).filter(bool)
+NAMES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,20}", fullmatch=True)
+
+
+@st.composite
+def procfiles(draw):
+    entries = draw(st.lists(st.tuples(NAMES, COMMANDS), min_size=1, max_size=4,
+                            unique_by=lambda entry: entry[0].replace("-", "_")))
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    lines = []
+    for name, command in entries:
+        lines.extend(draw(st.lists(st.sampled_from(["", "# a comment", "  \t"]), max_size=1)))
+        lines.append(name + draw(st.sampled_from([":", ": ", ":\t", " : "])) + command)
+    return ending.join(lines) + draw(st.sampled_from([ending, ""])), entries
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(procfiles())
+def test_every_command_reaches_the_shell_byte_for_byte(tmp_path, procfile):
+    text, entries = procfile
+    # No parser error allowed here: every example is valid, and all of it is checked.
+    processes = parse(text)
+    assert [(p["name"], p["command"]) for p in processes] == entries
+    units = pipeline(tmp_path, text)
+    assert len(units) == len([name for name, _command in entries if name != "release"])

@@ -45,6 +45,44 @@ def test_write_is_atomic_root_owned_with_the_mode(tmp_path):
     assert os.listdir(str(tmp_path)) == ["shop-web@.service"]
 
 
+def test_a_rewrite_is_a_rename_readers_keep_the_whole_old_file(tmp_path):
+    # A reader that opened the file before the write (systemd reading a unit, say) must
+    # keep reading the old content whole: only a rename of a new file over the old one
+    # does that; a write in place would truncate the very file it is reading.
+    path = tmp_path / "shop-web@.service"
+    write_atomic(str(path), GOOD, 0o644)
+    with open(path) as reader:
+        before = os.fstat(reader.fileno()).st_ino
+        write_atomic(str(path), GOOD * 1000, 0o644)
+        assert reader.read() == GOOD
+    assert os.stat(path).st_ino != before
+    assert path.read_text() == GOOD * 1000
+    assert os.listdir(str(tmp_path)) == ["shop-web@.service"]
+
+
+def test_a_crash_before_the_rename_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):
+    path = tmp_path / "shop-web@.service"
+    write_atomic(str(path), GOOD, 0o644)
+
+    renamed = []
+
+    def crash(source, target):
+        renamed.append((os.path.dirname(source), target))
+        raise OSError("crashed before the rename")
+
+    # Whichever of the two the code renames with.
+    monkeypatch.setattr(os, "rename", crash)
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="crashed before the rename"):
+        write_atomic(str(path), "half" * 1000, 0o600)
+    # The new file was made beside the old one: a rename is atomic only within one file
+    # system, and /tmp often is another.
+    assert renamed == [(str(tmp_path), str(path))]
+    assert path.read_text() == GOOD
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    assert os.listdir(str(tmp_path)) == ["shop-web@.service"]
+
+
 def test_accounts_are_never_root_and_only_when_asked():
     assert account_changes("root", "root", True) == (False, False)
     assert account_changes("no-such-user-x", "no-such-group-x", False) == (False, False)

@@ -3,10 +3,12 @@
 import json
 import multiprocessing
 import os
+import threading
 import time
 
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     acquire,
+    acquire_waiting,
     describe,
     hold,
     lock_path,
@@ -20,6 +22,7 @@ B = {"token": "ctl:boot:200:7", "controller": "ctl", "user": "root", "pid": 200}
 
 def test_free_lock_is_taken_and_recorded(tmp_path):
     path = lock_path(str(tmp_path / "run"), "shop")
+    assert path == str(tmp_path / "run" / "shop.lock")
     acquired, holder, took_over = acquire(path, A)
     assert acquired and took_over is None
     record = json.loads(open(path).read())
@@ -72,7 +75,7 @@ def test_unreadable_lock_is_never_taken(tmp_path):
     open(path, "w").write("garbage")
     acquired, holder, _took_over = acquire(path, A)
     assert not acquired and holder["token"] == "unreadable"
-    assert "unreadable" in describe(holder)
+    assert describe(holder) == "an unreadable lock ('garbage')"
 
 
 def _hold_for(path, seconds, ready, let_go=None):
@@ -117,17 +120,77 @@ def test_release_inside_a_held_guard_does_not_deadlock(tmp_path):
         os.close(fd)
 
 
+def _hold_until_told(path, ready, done, gave_up):
+    hold(path)
+    ready.set()
+    # Set before this process exits, that is before the guard is let go.
+    gave_up.value = 0 if done.wait(120) else 1
+
+
 def test_a_held_lock_is_reported_at_once_even_while_its_holder_works(tmp_path):
     path = lock_path(str(tmp_path), "shop")
     acquire(path, A)
-    ready = multiprocessing.Event()
-    worker = multiprocessing.Process(target=_hold_for, args=(path, 30.0, ready))
+    ready, done = multiprocessing.Event(), multiprocessing.Event()
+    gave_up = multiprocessing.Value("i", -1)
+    worker = multiprocessing.Process(target=_hold_until_told, args=(path, ready, done, gave_up))
     worker.start()
     try:
-        assert ready.wait(5)
+        assert ready.wait(60)
         assert not acquire(path, B)[0]
-        # Answered while the holder still holds the guard: it did not wait for it.
-        assert worker.is_alive()
+        # Answered while the holder still holds the guard (it lets go only when told, or
+        # after two minutes, and says which): the answer did not wait for the guard.
+        assert gave_up.value == -1
     finally:
-        worker.terminate()
+        done.set()
         worker.join()
+
+
+def _given_back_after_one_look(path, wait):
+    """acquire_waiting(B, WAIT) on a lease of A's that is given back once B has seen it.
+
+    The lease is a FIFO: B's first read blocks until the test opens the other end, so the
+    test knows B is looking. B reads A's lease through it, and the FIFO is gone by then.
+    Counted, not timed (see tests/functional/test_lock_and_health_modules.py).
+    """
+    os.mkfifo(path, 0o600)
+    outcome = []
+    waiter = threading.Thread(target=lambda: outcome.append(acquire_waiting(path, B, wait=wait)),
+                              daemon=True)
+    waiter.start()
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:
+            assert waiter.is_alive() and time.monotonic() < deadline
+            time.sleep(0.01)
+    os.unlink(path)
+    os.write(fd, json.dumps(dict(A, acquired_at=int(time.time()), nonce="1" * 16)).encode())
+    os.close(fd)
+    waiter.join(120)
+    assert not waiter.is_alive()
+    return outcome[0]
+
+
+def test_waiting_takes_a_lock_given_back_during_the_wait(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquired, holder, _took_over = _given_back_after_one_look(path, 600)
+    assert acquired and holder["token"] == B["token"] == read_holder(path)["token"]
+
+
+def test_not_waiting_is_refused_at_the_first_look(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquired, holder, _took_over = _given_back_after_one_look(path, 0)
+    assert not acquired and holder["token"] == A["token"]
+    assert not os.path.exists(path)
+
+
+def test_waiting_takes_over_and_dry_runs_like_acquire(tmp_path):
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    assert acquire_waiting(path, B, steal=A["token"], wait=0, dry_run=True)[0]
+    assert read_holder(path)["token"] == A["token"]
+    acquired, _holder, took_over = acquire_waiting(path, B, steal=A["token"], wait=0)
+    assert acquired and took_over["token"] == A["token"]
+    assert read_holder(path)["token"] == B["token"]

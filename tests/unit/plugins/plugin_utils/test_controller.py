@@ -14,6 +14,64 @@ from ansible_collections.procfile.systemd.plugins.plugin_utils.controller import
 )
 
 
+# A run's process tree as Ansible makes it: ansible-playbook (here a python started by the
+# test, whose PID the test knows) and tasks in its forks, and in forks of those. Each
+# prints what it takes for the run, and its own PID.
+TREE = """
+import os, sys
+from ansible_collections.procfile.systemd.plugins.plugin_utils.controller import current_run
+
+def report():
+    run = current_run()
+    print(os.getpid(), run["pid"], run["pid_start"], flush=True)
+
+report()
+for _generation in range(2):
+    child = os.fork()
+    if child:
+        os.waitpid(child, 0)
+        sys.exit(0)
+    report()
+"""
+
+
+def test_the_run_is_the_oldest_ancestor_with_the_same_command_line():
+    res = subprocess.run([sys.executable, "-c", TREE], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    reports = [line.split() for line in res.stdout.splitlines()]
+    assert len(reports) == 3, res.stdout + res.stderr
+    # The first line is the started process itself, then its fork and the fork's fork.
+    subprocess_pid = int(reports[0][0])
+    assert len({int(own) for own, _run, _start in reports}) == 3
+    for _own, main, start in reports:
+        assert int(main) == subprocess_pid
+        assert start == reports[0][2]
+
+
+def test_a_process_started_by_another_program_is_its_own_run():
+    # Its parent (pytest) has another command line, so the climb stops at once.
+    child = subprocess.run([sys.executable, "-c", TREE.replace("range(2)", "range(0)")],
+                           capture_output=True, text=True, check=True,
+                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    own, main, _start = child.stdout.split()
+    assert own == main
+
+
+def test_process_start_is_the_start_time_since_boot_in_clock_ticks():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with open("/proc/uptime") as handle:
+            now = float(handle.read().split()[0]) * os.sysconf("SC_CLK_TCK")
+        # Started after this test process and before now: an ordering, not a duration
+        # (the +1: /proc/uptime is rounded to a hundredth of a second, about one tick).
+        assert int(process_start(os.getpid())) <= int(process_start(child.pid)) <= now + 1
+        assert int(process_start(child.pid)) > 0
+    finally:
+        child.kill()
+        child.wait()
+    assert process_start(child.pid) is None
+
+
 def test_current_run_names_this_process_tree():
     run = current_run()
     assert run["controller"] == socket.gethostname()
