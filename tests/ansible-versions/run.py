@@ -1,0 +1,325 @@
+"""The collection on every ansible-core minor it supports: unit tests and a real deploy.
+
+    python3 tests/ansible-versions/run.py [VERSION ...]      (make test-ansible-versions)
+
+Per version (default: every requirements-<version>.txt here):
+  - a virtualenv .cache/ansible-<version> with exactly the pins of that file, made with
+    the Python its first line names (`# python: 3.12`); rebuilt when the file changes;
+  - the unit tests (tests/unit, tests/functional) under that version;
+  - on a sandbox server of its own (compat-<version>, private network) a deploy of
+    tests/ansible-versions/app: first deploy, a second run with changed=0, --check --diff
+    after the converge (no change) and with a count changed (the change is reported, the
+    host is left alone), scale worker 1 -> 3 -> 1, pause, resume and status, each checked
+    on the server with systemctl and journalctl.
+Versions run side by side (--jobs); servers are destroyed at the end, also on failure.
+Each version's full output goes to .cache/ansible-versions/<version>.log.
+"""
+
+import argparse
+import concurrent.futures
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+CACHE = ROOT / ".cache"
+LOGS = CACHE / "ansible-versions"
+COLLECTIONS = CACHE / "collections"
+SANDBOX = [sys.executable, str(ROOT / "tools" / "sandbox.py")]
+APP = "vm"
+# Generous: the machine has two cores and other tests may run beside these.
+DEADLINE = 120.0
+PRINT_LOCK = threading.Lock()
+
+
+class Failed(Exception):
+    """A check failed; the message says which and what was seen."""
+
+
+def say(version, text):
+    with PRINT_LOCK:
+        print("[%s] %s" % (version, text), flush=True)
+
+
+def versions_available():
+    found = [p.name[len("requirements-"):-len(".txt")] for p in HERE.glob("requirements-*.txt")]
+    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def wanted_python(requirements):
+    match = re.match(r"#\s*python:\s*(\d+\.\d+)", requirements.read_text().splitlines()[0])
+    return match.group(1) if match else "%d.%d" % sys.version_info[:2]
+
+
+def find_python(minor):
+    """An interpreter of Python MINOR: this one, a pyenv install, or one on PATH."""
+    if "%d.%d" % sys.version_info[:2] == minor:
+        return sys.executable
+    candidates = []
+    if shutil.which("pyenv"):
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=False).stdout.strip()
+        # Called directly: the pyenv shim refuses to run a version that is not selected.
+        candidates += sorted(glob.glob("%s/versions/%s.*/bin/python%s" % (root, minor, minor)), reverse=True)
+    candidates += [p for p in (shutil.which("python" + minor),) if p]
+    for candidate in candidates:
+        res = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, check=False)
+        if res.returncode == 0 and res.stdout.strip() == minor:
+            return candidate
+    raise Failed("no Python %s found (pyenv or PATH)" % minor)
+
+
+class Version:
+    """One ansible-core minor: its virtualenv, log, sandbox server and inventory."""
+
+    def __init__(self, version):
+        self.version = version
+        self.requirements = HERE / ("requirements-%s.txt" % version)
+        self.venv = CACHE / ("ansible-" + version)
+        self.server = "compat-" + version.replace(".", "")
+        self.log_path = LOGS / ("%s.log" % version)
+        self.inventory = LOGS / ("%s-inventory.yml" % version)
+        self.status_file = LOGS / ("%s-status.json" % version)
+        self.log = None
+        self.step_started = 0.0
+
+    # ------------------------------------------------------------------ plumbing
+
+    def run(self, cmd, env=None, check=True, cwd=ROOT):
+        """Run CMD, its output into the log; return (returncode, output)."""
+        self.log.write("\n%s $ %s\n" % (time.strftime("%H:%M:%S"), " ".join(str(c) for c in cmd)))
+        self.log.flush()
+        res = subprocess.run([str(c) for c in cmd], cwd=str(cwd), env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, check=False)
+        self.log.write(res.stdout)
+        self.log.write("[exit %d]\n" % res.returncode)
+        self.log.flush()
+        if check and res.returncode != 0:
+            raise Failed("%s exited %d" % (Path(str(cmd[0])).name, res.returncode))
+        return res.returncode, res.stdout
+
+    def env(self):
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+                   ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORCE_COLOR="0", PY_COLORS="0")
+        env["PATH"] = "%s:%s" % (self.venv / "bin", env.get("PATH", ""))
+        env.pop("VIRTUAL_ENV", None)
+        return env
+
+    def ensure_venv(self):
+        python = find_python(wanted_python(self.requirements))
+        stamp = self.venv / ".installed"
+        want = "%s %s\n" % (hashlib.sha256(self.requirements.read_bytes()).hexdigest(), python)
+        if stamp.exists() and stamp.read_text() == want:
+            return "reused"
+        self.run([python, "-m", "venv", "--clear", self.venv])
+        self.run([self.venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check",
+                  "-r", self.requirements])
+        stamp.write_text(want)
+        return "built with " + python
+
+    def ssh(self, command):
+        return self.run(SANDBOX + ["ssh", self.server, command], check=False)
+
+    def playbook(self, *args):
+        """ansible-playbook playbooks/deploy.yml ARGS; returns (per-host recap, output)."""
+        cmd = [self.venv / "bin" / "ansible-playbook", "-i", self.inventory,
+               ROOT / "playbooks" / "deploy.yml", "-e", "@%s" % (HERE / "vars.yml"),
+               "-e", "procfile_source=%s" % (HERE / "app"), *args]
+        rc, out = self.run(cmd, env=self.env(), check=False)
+        recap = recap_counts(out)
+        if rc != 0 or self.server not in recap or recap[self.server]["failed"] or recap[self.server]["unreachable"]:
+            raise Failed("ansible-playbook %s failed (exit %d)" % (" ".join(args) or "(deploy)", rc))
+        return recap[self.server], out
+
+    # ------------------------------------------------------------------ checks on the server
+
+    def units(self, pattern, state="running"):
+        rc, out = self.ssh("systemctl list-units --plain --no-legend --state=%s '%s'" % (state, pattern))
+        if rc != 0:
+            raise Failed("systemctl list-units failed on %s" % self.server)
+        return sorted(line.split()[0] for line in out.splitlines() if line.strip())
+
+    def wait_for(self, what, predicate):
+        """Poll PREDICATE until it returns something other than None or False."""
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            value = predicate()
+            if value is not None and value is not False:
+                return value
+            if time.monotonic() > deadline:
+                raise Failed("timed out waiting for %s" % what)
+            time.sleep(0.5)
+
+    def expect_running(self, web, worker):
+        def counts():
+            running = self.units("%s-*@*.service" % APP)
+            have = (len([u for u in running if u.startswith(APP + "-web@")]),
+                    len([u for u in running if u.startswith(APP + "-worker@")]))
+            return running if have == (web, worker) and len(running) == web + worker else None
+        return self.wait_for("web=%d worker=%d running instances" % (web, worker), counts)
+
+    def enabled(self, unit):
+        rc, out = self.ssh("systemctl is-enabled %s" % unit)
+        return out.strip().splitlines()[-1] if out.strip() else "rc=%d" % rc
+
+    # ------------------------------------------------------------------ the scenario
+
+    def unit_tests(self):
+        self.run([self.venv / "bin" / "pytest", "-q", "-p", "no:cacheprovider", "tests/unit",
+                  "tests/functional"], env=self.env())
+
+    def deploy_scenario(self):
+        step = self.step
+        self.run(SANDBOX + ["inventory", self.server, "-o", self.inventory])
+
+        recap, _ = self.playbook("-e", "worker_count=1")
+        expect(recap["changed"] > 0, "the first deploy reported changed=%d" % recap["changed"])
+        before = self.expect_running(1, 1)
+        # {{UNIQUE_INT}} became the instance number and '{{ not_a_variable }}' stayed text.
+        self.wait_for("the worker's and the release's lines in the journal", lambda: bool(re.search(
+            r"worker \d+ '\{\{ not_a_variable \}\}'",
+            self.ssh("journalctl --no-pager -o cat -u '%s-worker@*.service'" % APP)[1])
+            and "release 0" in self.ssh("journalctl --no-pager -o cat -u %s-release.service" % APP)[1]) or None)
+        step("deploy: web and worker running, {{UNIQUE_INT}} and {{ }} in commands kept as text")
+
+        recap, _ = self.playbook("-e", "worker_count=1")
+        expect(recap["changed"] == 0, "the second run reported changed=%d" % recap["changed"])
+        step("idempotence: second run changed=0")
+
+        recap, _ = self.playbook("--check", "--diff", "-e", "worker_count=1")
+        expect(recap["changed"] == 0, "--check after the converge reported changed=%d" % recap["changed"])
+        recap, out = self.playbook("--check", "--diff", "-e", "worker_count=3")
+        expect(recap["changed"] > 0, "--check with worker_count=3 reported changed=0")
+        expect(re.search(r"^\+worker: \d+ \d+ \d+ ", out, re.M),
+               "--check --diff with worker_count=3 shows no diff of three workers")
+        expect(self.expect_running(1, 1) == before, "--check changed the instances")
+        recap, _ = self.playbook("--check", "-e", "worker_count=1")
+        expect(recap["changed"] == 0, "after --check, a check run reports changed=%d" % recap["changed"])
+        step("--check --diff: no change after the converge; a count change reported, host untouched")
+
+        self.playbook("-e", "worker_count=3")
+        self.expect_running(1, 3)
+        recap, _ = self.playbook("-e", "worker_count=1")
+        expect(recap["changed"] > 0, "scaling 3 -> 1 reported changed=0")
+        before = self.expect_running(1, 1)
+        step("scale: worker 1 -> 3 -> 1")
+
+        recap, out = self.playbook("--tags", "pause")
+        expect(recap["changed"] > 0, "pause reported changed=0")
+        self.expect_running(0, 0)
+        expect(all(self.enabled(u) == "disabled" for u in before), "pause left an instance enabled")
+        recap, out = self.playbook("--tags", "resume")
+        expect(recap["changed"] > 0, "resume reported changed=0")
+        expect(self.expect_running(1, 1) == before, "resume brought back other instances than %s" % before)
+        expect(all(self.enabled(u) == "enabled" for u in before), "resume left an instance disabled")
+        step("pause and resume: the same instances stopped, disabled, then back")
+
+        if self.status_file.exists():
+            self.status_file.unlink()
+        recap, out = self.playbook("--tags", "status", "-e", "procfile_status_file=%s" % self.status_file)
+        expect(recap["changed"] == 0, "status reported changed=%d" % recap["changed"])
+        expect(re.search(r"^\s*web\s+1\s+1\s*$", out, re.M) and re.search(r"^\s*worker\s+1\s+1\s*$", out, re.M),
+               "the status table does not show web and worker 1 wanted, 1 running")
+        status = json.loads(self.status_file.read_text())[self.server]
+        expect(sorted(r["unit"] for r in status["instances"]) == before
+               and all(r["state"] == "active" for r in status["instances"]),
+               "the status file does not list the running instances: %s" % status["instances"])
+        step("status: table and JSON file show the running instances")
+
+        recap, _ = self.playbook("-e", "worker_count=1")
+        expect(recap["changed"] == 0, "a deploy after resume reported changed=%d" % recap["changed"])
+        step("a last deploy: changed=0")
+
+    def step(self, text):
+        say(self.version, "ok   %s (%ds)" % (text, time.monotonic() - self.step_started))
+        self.step_started = time.monotonic()
+
+    def main(self):
+        LOGS.mkdir(parents=True, exist_ok=True)
+        started = self.step_started = time.monotonic()
+        with open(self.log_path, "w", encoding="utf-8") as self.log:
+            try:
+                how = self.ensure_venv()
+                _rc, out = self.run([self.venv / "bin" / "ansible", "--version"], env=self.env())
+                self.step("virtualenv %s: %s" % (how, out.splitlines()[0]))
+                self.unit_tests()
+                self.step("unit tests")
+                self.deploy_scenario()
+            except Failed as exc:
+                say(self.version, "FAIL %s; the log (%s) ends with:" % (exc, self.log_path))
+                self.log.flush()
+                with PRINT_LOCK:
+                    print("".join(self.log_path.read_text().splitlines(True)[-60:]), flush=True)
+                return False
+            finally:
+                self.run(SANDBOX + ["down", self.server], check=False)
+        say(self.version, "passed in %ds" % (time.monotonic() - started))
+        return True
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failed(message)
+
+
+def recap_counts(output):
+    """{host: {ok, changed, unreachable, failed, ...}} from the PLAY RECAP of OUTPUT."""
+    _, _, recap = output.rpartition("PLAY RECAP")
+    return dict((m.group(1), dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))))
+                for m in re.finditer(r"^(\S+)\s+:\s+(ok=.*)$", recap, re.M))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("versions", nargs="*", help="ansible-core minors (default: all)")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("ANSIBLE_VERSIONS_JOBS", "3")),
+                        help="versions at a time (default 3, or $ANSIBLE_VERSIONS_JOBS)")
+    args = parser.parse_args()
+    versions = args.versions or versions_available()
+    unknown = sorted(set(versions) - set(versions_available()))
+    if unknown:
+        parser.error("no tests/ansible-versions/requirements-<version>.txt for %s" % ", ".join(unknown))
+    link = COLLECTIONS / "ansible_collections" / "procfile" / "systemd"
+    if not link.is_symlink():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(ROOT, target_is_directory=True)
+
+    # make or CI stopping us: unwind through the finally blocks, which destroy the servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.monotonic()
+    jobs = [Version(v) for v in versions]
+    servers = [job.server for job in jobs]
+    results = {}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
+    try:
+        # All servers from here, one after the other: sandbox.py sets up (and, at the last
+        # private server's `down`, removes) a shared network hub, which two of its
+        # processes at once could race on. A leftover of an interrupted run goes first.
+        subprocess.run(SANDBOX + ["down"] + servers, capture_output=True, check=False)
+        subprocess.run(SANDBOX + ["up", "--network", "private"] + servers, check=True)
+        futures = dict((pool.submit(job.main), job.version) for job in jobs)
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        # Whatever state the threads are in: no server of ours outlives this run.
+        subprocess.run(SANDBOX + ["down"] + servers, capture_output=True, check=False)
+    failed = [v for v in versions if not results.get(v)]
+    print("ansible-core %s: %s in %ds" % (", ".join(versions), "FAILED on " + ", ".join(failed) if failed else "all passed",
+                                          time.monotonic() - started), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
