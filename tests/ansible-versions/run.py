@@ -6,6 +6,7 @@ Per version (default: every requirements-<version>.txt here):
   - a virtualenv .cache/ansible-<version> with exactly the pins of that file, made with
     the Python its first line names (`# python: 3.12`); rebuilt when the file changes;
   - the unit tests (tests/unit, tests/functional) under that version;
+  - ansible-test sanity, on the versions --sanity names (default 2.16 and 2.20);
   - on a sandbox server of its own (compat-<version>, private network) a deploy of
     tests/ansible-versions/app: first deploy, a second run with changed=0, --check --diff
     after the converge (no change) and with a count changed (the change is reported, the
@@ -40,6 +41,11 @@ APP = "vm"
 # Generous: the machine has two cores and other tests may run beside these.
 DEADLINE = 120.0
 PRINT_LOCK = threading.Lock()
+# ansible-test sanity by default on the oldest and the newest version only (make test runs
+# it on the pinned 2.19): its rules change most between those ends (2.16 still has the
+# Python 2 boilerplate checks, 2.20 the newest pylint and validate-modules), and each
+# version's run costs 1-3 minutes of a two-core machine, more on a fresh one.
+SANITY = ("2.16", "2.20")
 
 
 class Failed(Exception):
@@ -93,6 +99,7 @@ class Version:
         self.status_file = LOGS / ("%s-status.json" % version)
         self.log = None
         self.step_started = 0.0
+        self.with_sanity = False
 
     # ------------------------------------------------------------------ plumbing
 
@@ -189,11 +196,16 @@ class Version:
         self.run([self.venv / "bin" / "pytest", "-q", "-p", "no:cacheprovider", "tests/unit",
                   "tests/functional"], env=self.env())
 
+    def sanity(self):
+        env = dict(self.env(), ANSIBLE_TEST_VENV=str(self.venv))
+        self.run([ROOT / "tools" / "ansible_test_bootstrap.sh"], env=env)
+        self.run([ROOT / "tools" / "sanity.sh"], env=env)
+
     def deploy_scenario(self):
         step = self.step
         self.run(SANDBOX + ["inventory", self.server, "-o", self.inventory])
 
-        recap, _ = self.playbook("-e", "worker_count=1")
+        recap = self.playbook("-e", "worker_count=1")[0]
         expect(recap["changed"] > 0, "the first deploy reported changed=%d" % recap["changed"])
         before = self.expect_running(1, 1)
         # {{UNIQUE_INT}} became the instance number and '{{ not_a_variable }}' stayed text.
@@ -203,11 +215,11 @@ class Version:
             and "release 0" in self.ssh("journalctl --no-pager -o cat -u %s-release.service" % APP)[1]) or None)
         step("deploy: web and worker running, {{UNIQUE_INT}} and {{ }} in commands kept as text")
 
-        recap, _ = self.playbook("-e", "worker_count=1")
+        recap = self.playbook("-e", "worker_count=1")[0]
         expect(recap["changed"] == 0, "the second run reported changed=%d" % recap["changed"])
         step("idempotence: second run changed=0")
 
-        recap, _ = self.playbook("--check", "--diff", "-e", "worker_count=1")
+        recap = self.playbook("--check", "--diff", "-e", "worker_count=1")[0]
         expect(recap["changed"] == 0, "--check after the converge reported changed=%d" % recap["changed"])
         files = self.files()
         recap, out = self.playbook("--check", "--diff", "-e", "worker_count=3")
@@ -220,16 +232,16 @@ class Version:
 
         self.playbook("-e", "worker_count=3")
         self.expect_running(1, 3)
-        recap, _ = self.playbook("-e", "worker_count=1")
+        recap = self.playbook("-e", "worker_count=1")[0]
         expect(recap["changed"] > 0, "scaling 3 -> 1 reported changed=0")
         before = self.expect_running(1, 1)
         step("scale: worker 1 -> 3 -> 1")
 
-        recap, out = self.playbook("--tags", "pause")
+        recap = self.playbook("--tags", "pause")[0]
         expect(recap["changed"] > 0, "pause reported changed=0")
         self.expect_running(0, 0)
         expect(all(self.enabled(u) == "disabled" for u in before), "pause left an instance enabled")
-        recap, out = self.playbook("--tags", "resume")
+        recap = self.playbook("--tags", "resume")[0]
         expect(recap["changed"] > 0, "resume reported changed=0")
         expect(self.expect_running(1, 1) == before, "resume brought back other instances than %s" % before)
         expect(all(self.enabled(u) == "enabled" for u in before), "resume left an instance disabled")
@@ -247,7 +259,7 @@ class Version:
                "the status file does not list the running instances: %s" % status["instances"])
         step("status: table and JSON file show the running instances")
 
-        recap, _ = self.playbook("-e", "worker_count=1")
+        recap = self.playbook("-e", "worker_count=1")[0]
         expect(recap["changed"] == 0, "a deploy after resume reported changed=%d" % recap["changed"])
         step("a last deploy: changed=0")
 
@@ -265,6 +277,9 @@ class Version:
                 self.step("virtualenv %s: %s" % (how, out.splitlines()[0]))
                 self.unit_tests()
                 self.step("unit tests")
+                if self.with_sanity:
+                    self.sanity()
+                    self.step("ansible-test sanity")
                 self.deploy_scenario()
             except Failed as exc:
                 say(self.version, "FAIL %s; the log (%s) ends with:" % (exc, self.log_path))
@@ -285,7 +300,7 @@ def expect(condition, message):
 
 def recap_counts(output):
     """{host: {ok, changed, unreachable, failed, ...}} from the PLAY RECAP of OUTPUT."""
-    _, _, recap = output.rpartition("PLAY RECAP")
+    recap = output.rpartition("PLAY RECAP")[2]
     return dict((m.group(1), dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))))
                 for m in re.finditer(r"^(\S+)\s+:\s+(ok=.*)$", recap, re.M))
 
@@ -297,8 +312,12 @@ def main():
     # functional tests' servers), so on two cores five side by side take about as long as two.
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("ANSIBLE_VERSIONS_JOBS", "0")),
                         help="versions at a time (default all, or $ANSIBLE_VERSIONS_JOBS)")
+    parser.add_argument("--sanity", default=os.environ.get("ANSIBLE_VERSIONS_SANITY", ",".join(SANITY)),
+                        help="versions that also run ansible-test sanity: a comma-separated list, "
+                             "'all' or 'none' (default %s, or $ANSIBLE_VERSIONS_SANITY)" % ",".join(SANITY))
     args = parser.parse_args()
     versions = args.versions or versions_available()
+    sanity = versions if args.sanity == "all" else [] if args.sanity == "none" else args.sanity.split(",")
     unknown = sorted(set(versions) - set(versions_available()))
     if unknown:
         parser.error("no tests/ansible-versions/requirements-<version>.txt for %s" % ", ".join(unknown))
@@ -311,6 +330,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     jobs = [Version(v) for v in versions]
+    for job in jobs:
+        job.with_sanity = job.version in sanity
     servers = [job.server for job in jobs]
     results = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs if args.jobs > 0 else len(jobs))
