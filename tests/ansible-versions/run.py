@@ -149,6 +149,10 @@ class Version:
         recap = recap_counts(out)
         if rc != 0 or self.server not in recap or recap[self.server]["failed"] or recap[self.server]["unreachable"]:
             raise Failed("ansible-playbook %s failed (exit %d)" % (" ".join(args) or "(deploy)", rc))
+        # A warning or deprecation on one version only is a construct that version treats
+        # differently: the same content runs without either on all of them.
+        warning = re.search(r"^\[(DEPRECATION )?WARNING\].*", out, re.M)
+        expect(not warning, "ansible-playbook %s warned: %s" % (" ".join(args), warning and warning.group(0)))
         return recap[self.server], out
 
     # ------------------------------------------------------------------ checks on the server
@@ -168,7 +172,7 @@ class Version:
                 return value
             if time.monotonic() > deadline:
                 raise Failed("timed out waiting for %s" % what)
-            time.sleep(0.5)
+            time.sleep(1.0)
 
     def expect_running(self, web, worker):
         def counts():
@@ -258,10 +262,6 @@ class Version:
                and all(r["state"] == "active" for r in status["instances"]),
                "the status file does not list the running instances: %s" % status["instances"])
         step("status: table and JSON file show the running instances")
-
-        recap = self.playbook("-e", "worker_count=1")[0]
-        expect(recap["changed"] == 0, "a deploy after resume reported changed=%d" % recap["changed"])
-        step("a last deploy: changed=0")
 
     def step(self, text):
         say(self.version, "ok   %s (%ds)" % (text, time.monotonic() - self.step_started))
