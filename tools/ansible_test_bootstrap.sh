@@ -6,7 +6,7 @@
 # ansible-core; make test-ansible-versions passes .cache/ansible-<version>).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv=${ANSIBLE_TEST_VENV:-$root/.venv}
+venv=$(cd "${ANSIBLE_TEST_VENV:-$root/.venv}" && pwd)
 py="$venv/bin/python"
 # Each ansible-test release pins its own pip, for the Python it runs on.
 version=$("$py" - <<'PY'

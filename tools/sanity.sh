@@ -5,7 +5,7 @@
 # .venv, the pinned ansible-core; make test-ansible-versions passes .cache/ansible-<version>).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv=${ANSIBLE_TEST_VENV:-$root/.venv}
+venv=$(cd "${ANSIBLE_TEST_VENV:-$root/.venv}" && pwd)
 python=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 # One copy per virtualenv: runs for several ansible-core versions may overlap.
 if [ "$venv" = "$root/.venv" ]; then build="$root/build"; else build="$root/build/$(basename "$venv")"; fi
