@@ -41,6 +41,10 @@ APP = "vm"
 # Generous: the machine has two cores and other tests may run beside these.
 DEADLINE = 120.0
 PRINT_LOCK = threading.Lock()
+# The commands running now (each in a process group of its own), and whether the run is
+# being stopped: then they are ended and no new one starts.
+RUNNING = set()
+STOPPING = threading.Event()
 # ansible-test sanity by default on the oldest and the newest version only (make test runs
 # it on the pinned 2.19): its rules change most between those ends (2.16 still has the
 # Python 2 boilerplate checks, 2.20 the newest pylint and validate-modules), and each
@@ -103,19 +107,30 @@ class Version:
 
     # ------------------------------------------------------------------ plumbing
 
-    def run(self, cmd, env=None, check=True, cwd=ROOT):
+    def run(self, cmd, env=None, check=True, cwd=ROOT, when_stopping=False):
         """Run CMD, its output into the log; return (returncode, output)."""
+        if STOPPING.is_set() and not when_stopping:
+            raise Failed("stopped")
         self.log.write("\n%s $ %s\n" % (time.strftime("%H:%M:%S"), " ".join(str(c) for c in cmd)))
         self.log.flush()
         # No stdin: ssh makes a shared one non-blocking, which ansible-core 2.16 refuses.
-        res = subprocess.run([str(c) for c in cmd], cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
-        self.log.write(res.stdout)
-        self.log.write("[exit %d]\n" % res.returncode)
+        # A session of its own: stopping the run ends the command and all its children.
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        RUNNING.add(proc)
+        if STOPPING.is_set() and not when_stopping:
+            os.killpg(proc.pid, signal.SIGTERM)  # started while the run was being stopped
+        try:
+            out = proc.communicate()[0]
+        finally:
+            RUNNING.discard(proc)
+        self.log.write(out)
+        self.log.write("[exit %d]\n" % proc.returncode)
         self.log.flush()
-        if check and res.returncode != 0:
-            raise Failed("%s exited %d" % (Path(str(cmd[0])).name, res.returncode))
-        return res.returncode, res.stdout
+        if check and proc.returncode != 0:
+            raise Failed("%s exited %d" % (Path(str(cmd[0])).name, proc.returncode))
+        return proc.returncode, out
 
     def env(self):
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
@@ -282,13 +297,16 @@ class Version:
                     self.step("ansible-test sanity")
                 self.deploy_scenario()
             except Failed as exc:
+                if STOPPING.is_set():
+                    say(self.version, "stopped")
+                    return False
                 say(self.version, "FAIL %s; the log (%s) ends with:" % (exc, self.log_path))
                 self.log.flush()
                 with PRINT_LOCK:
                     print("".join(self.log_path.read_text().splitlines(True)[-60:]), flush=True)
                 return False
             finally:
-                self.run(SANDBOX + ["down", self.server], check=False)
+                self.run(SANDBOX + ["down", self.server], check=False, when_stopping=True)
         say(self.version, "passed in %ds" % (time.monotonic() - started))
         return True
 
@@ -345,7 +363,13 @@ def main():
         for future in concurrent.futures.as_completed(futures):
             results[futures[future]] = future.result()
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        STOPPING.set()
+        for proc in list(RUNNING):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        pool.shutdown(wait=True, cancel_futures=True)
         # Whatever state the threads are in: no server of ours outlives this run.
         subprocess.run(SANDBOX + ["down"] + servers, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     failed = [v for v in versions if not results.get(v)]
