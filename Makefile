@@ -22,13 +22,14 @@ export PY_COLORS := 0
 endif
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: demo demo-check test test-compat deps apt venv collection unit sanity lint molecule mutation clean distclean sandbox-image
+.PHONY: demo demo-check test test-compat test-ansible-versions deps apt venv collection unit sanity lint molecule mutation clean distclean sandbox-image
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo    deploy the example app into a local systemd sandbox server"
 	@echo "make test    run all tests (unit, sanity, lint, molecule on booted systemd)"
 	@echo "make test-compat   the role's tests on Debian bullseye and trixie (systemd 247, 257)"
+	@echo "make test-ansible-versions   unit tests and a real deploy on ansible-core 2.16 to 2.20"
 	@echo "make clean   destroy every sandbox server (distclean: the caches and venv too)"
 
 # ---------------------------------------------------------------- set-up
@@ -146,6 +147,15 @@ test-compat: deps apt
 	  $(SANDBOX) build --suite $$suite; \
 	  PROCFILE_SANDBOX_SUITE=$$suite $(BIN)/molecule test -s default || { $(SANDBOX) down --all-but $(KEEP); exit 1; }; done
 	$(SANDBOX) leftovers --keep-file $(KEEP)
+
+# Every ansible-core minor the collection supports, 2.16 to 2.20: per version a virtualenv
+# .cache/ansible-<version> (pinned by tests/ansible-versions/requirements-<version>.txt,
+# 2.20 on Python 3.12), the unit tests, and deploy, idempotence, check mode, scale,
+# pause/resume and status on a sandbox server of its own (compat-<version>).
+# ANSIBLE_VERSIONS="2.16 2.20" runs only those.
+ANSIBLE_VERSIONS ?=
+test-ansible-versions: sandbox-image collection
+	$(PYTHON) tests/ansible-versions/run.py $(ANSIBLE_VERSIONS)
 
 # Is the demo still up and serving? Its boot id and instance PIDs, after one request
 # through its web process (CI compares them before and after `make test`).

@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: unit_files
+version_added: "0.1.0"
+short_description: Render every systemd unit file of an app, as data
+description:
+  - Renders the C(procfile) role's unit templates on the controller, each with
+    P(ansible.builtin.template#lookup), C(app.target.j2) for the app's target,
+    C(process.service.j2) once per process type (with C(item) set to that process), and
+    C(release.service.j2) when the Procfile has a release process.
+  - Returns one dict per unit file, with its C(path), its C(content) and the process
+    C(type) it runs (null for the target and the release unit), so that a single
+    M(procfile.systemd.procfile_instances) call verifies and installs them all.
+  - The result is built as data and never as text parsed back into data, so it is the
+    same on every ansible-core version, whichever way that version's templating converts
+    a template's output. The contents are data too; a C({{UNIQUE_INT}}) or any other
+    C({{ }}) that a Procfile command carries is never rendered as a template.
+  - Use it with C(query), which returns the list as it is.
+author: procfile.systemd contributors (@procfile-systemd)
+options:
+  app:
+    description: The app's name (C(procfile_app)).
+    type: str
+    required: true
+  unit_dir:
+    description: The directory the unit files go to (C(procfile_unit_dir)).
+    type: str
+    required: true
+  target:
+    description: The file name of the app's target unit.
+    type: str
+    required: true
+  processes:
+    description:
+      - The Procfile's process types, release excluded, as returned by
+        M(procfile.systemd.procfile_info) (RV(procfile.systemd.procfile_info#module:processes)).
+    type: list
+    elements: dict
+    required: true
+  release_unit:
+    description: The file name of the app's release unit.
+    type: str
+    required: true
+  release:
+    description: Whether to render the release unit (the Procfile has a release process).
+    type: bool
+    default: false
+notes:
+  - The templates are looked up like P(ansible.builtin.template#lookup) does, in the
+    calling role's C(templates) directory, and see all variables of the task.
+"""
+
+EXAMPLES = r"""
+- name: Install the units
+  procfile.systemd.procfile_instances:
+    app: shop
+    types: [web, worker]
+    files: >-
+      {{ query('procfile.systemd.unit_files', app='shop', unit_dir='/etc/systemd/system',
+               target='shop.target', release_unit='shop-release.service',
+               processes=processes, release=false) }}
+"""
+
+RETURN = r"""
+_raw:
+  description: One dict per unit file.
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: Where the unit file goes.
+      type: str
+    type:
+      description: The process type the unit runs; null for the target and the release unit.
+      type: str
+    content:
+      description: The unit file's text, ending in exactly one line break.
+      type: str
+"""
+
+from ansible.plugins.loader import lookup_loader
+from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        # The builtin template lookup finds the role's templates and sets up templating
+        # the way each ansible-core version does it; only its text output is used here.
+        template = lookup_loader.get("ansible.builtin.template", loader=self._loader,
+                                     templar=self._templar)
+        unit_dir = self.get_option("unit_dir").rstrip("/")
+
+        def unit(name, type_, source, template_vars):
+            [text] = template.run([source], variables, template_vars=template_vars)
+            # Plain str: a tagged or unsafe string of the template engine stays inside.
+            content = str(text).rstrip("\n") + "\n"
+            return {"path": unit_dir + "/" + name, "type": type_, "content": content}
+
+        files = [unit(self.get_option("target"), None, "app.target.j2", {})]
+        for process in self.get_option("processes"):
+            name = str(process["name"])
+            files.append(unit("%s-%s@.service" % (self.get_option("app"), name), name,
+                              "process.service.j2", {"item": process}))
+        if self.get_option("release"):
+            files.append(unit(self.get_option("release_unit"), None, "release.service.j2", {}))
+        return files
