@@ -75,7 +75,7 @@ def released_after_the_waiter_saw_it_held(tmp_path, wait):
     waiter = subprocess.Popen(
         [str(BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
          "-m", "procfile.systemd.procfile_lock", "-a",
-         json.dumps({"app": "shop", "lock_dir": str(tmp_path), "owner": owner(2), "wait": wait})],
+         json.dumps({"app": "shop", "lock_dir": str(tmp_path), "lock_owner": owner(2), "lock_wait": wait})],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 300
