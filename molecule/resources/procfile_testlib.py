@@ -81,8 +81,10 @@ def recap(output):
 
 def recap_changed(output):
     """The changed= count of a single-host play recap (fails if it has more hosts)."""
-    [(_host, counts)] = recap(output).items()
-    return counts["changed"]
+    counts = list(recap(output).values())
+    if len(counts) != 1:
+        raise ValueError("a recap of %d hosts, not one: %s" % (len(counts), output[-2000:]))
+    return counts[0]["changed"]
 
 
 # What a refused or check-mode run must leave exactly as it was: every file the

@@ -71,5 +71,3 @@ def status(module, host, app, owned_types, unit_dir, state_file, wanted):
             r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"]))
     return dict(changed=False, status=status, lines=lines, types=owned_types,
                 paused=record is not None)
-
-

@@ -51,7 +51,7 @@ def unit_states(module, units):
     """{unit: "active/running, N restarts"}, to say why an instance is not healthy."""
     states = Systemctl(module).states(list(units), "Id,ActiveState,SubState,NRestarts", check=False)
     return dict((unit, "%s/%s, %s restarts" % (p.get("ActiveState"), p.get("SubState"),
-                                                p.get("NRestarts", "?")))
+                                               p.get("NRestarts", "?")))
                 for unit, p in states.items())
 
 

@@ -27,6 +27,8 @@ def app_name_error(app):
     if not APP_RE.match(app or ""):
         return "app %r: use lowercase letters, digits and '-'" % app
     return None
+
+
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 _EXEC_ESCAPES = {

@@ -22,6 +22,24 @@ APP_UID = APP_GID = 65534
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="plays root against an app user")
 
 
+@pytest.fixture(autouse=True)
+def only_inside_the_test_directory(tmp_path, monkeypatch):
+    """These tests run as root: a bug in the walk (or a mutant of it) could chown / or /etc.
+    Every fchown and fchmod is checked to act inside the test's own directory first."""
+    top = os.path.realpath(str(tmp_path))
+
+    def guarded(real):
+        def call(fd, *args):
+            where = os.readlink("/proc/self/fd/%d" % fd)
+            if not (where == top or where.startswith(top + "/")):
+                raise AssertionError("changed %s, outside the test's directory" % where)
+            return real(fd, *args)
+        return call
+
+    monkeypatch.setattr(os, "fchown", guarded(os.fchown))
+    monkeypatch.setattr(os, "fchmod", guarded(os.fchmod))
+
+
 def owner_and_mode(path):
     st = os.lstat(path)
     return st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)
