@@ -1,5 +1,9 @@
 """/proc readings of a real process tree: parents and start times."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import os
 import subprocess
 import sys

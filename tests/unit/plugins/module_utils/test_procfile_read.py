@@ -1,6 +1,10 @@
 """Reading the Procfile as root without being tricked by the app's user (uid 65534 here):
 links that leave the app's directory, files only root can read, FIFOs."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import os
 import shutil
 import tempfile

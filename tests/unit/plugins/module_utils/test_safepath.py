@@ -4,6 +4,10 @@ These tests run as root (as the deploy does) and play the app's user with uid 65
 each attack must leave the victim directory's owner and mode as they were.
 """
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import os
 import stat
 

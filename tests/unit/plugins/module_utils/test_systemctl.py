@@ -1,6 +1,10 @@
 """The systemctl client, with run_command faked at the systemctl boundary: what it asks
 systemd, in how many calls, and how it reads the answers."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl

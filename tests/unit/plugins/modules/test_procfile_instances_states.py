@@ -3,6 +3,10 @@ systemctl boundary, the unit files and enabled links are real files in a tempora
 unit directory. Each test names what must be started, stopped, enabled, restarted or
 refused, and checks the systemctl calls made for it."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import json
 import os
 
