@@ -104,9 +104,9 @@ lint:
 # Mutation testing (not part of `make test`): mutmut puts one small bug at a time into
 # plugins/module_utils/ and runs the unit tests that call the function it changed; a
 # mutant no test notices "survives". The collection is staged in $(MUTATION) as
-# src/ansible_collections/procfile/systemd/ (see tests/mutation/setup.cfg); the survivors
-# and the score land in $(MUTATION)/survivors.txt. Known survivors, and why they are
-# harmless: tests/mutation/survivors.md.
+# src/ansible_collections/procfile/systemd/ (see tests/mutation/setup.cfg, also for why
+# safepath.py must stay out); the survivors land in $(MUTATION)/survivors.txt and the
+# score is printed. Known survivors, harmless or gaps: tests/mutation/survivors.md.
 MUTATION := .cache/mutation
 MUTATION_SRC := $(MUTATION)/src/ansible_collections/procfile/systemd
 mutation: deps $(VENV)/.mutation-installed
