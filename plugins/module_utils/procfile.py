@@ -292,20 +292,15 @@ def read_procfile(path, root=None, as_user=None):
     """
     real = confined(path, root if root is not None else os.path.dirname(path) or ".")
     ids = account(as_user) if as_user else None
+    unprivileged = ids is not None and ids[0] != 0
     try:
-        if ids is not None and ids[0] != 0:
-            data = read_as(real, ids, MAX_BYTES)
-        else:
-            data = read_regular_file(real, MAX_BYTES)
+        # At most one byte over the limit is read: decode() (through parse) refuses it.
+        data = read_as(real, ids, MAX_BYTES) if unprivileged else read_regular_file(real, MAX_BYTES)
     except ReadError as exc:
         if exc.reason == "not-regular":
             raise ProcfileError(path, 0, "not-regular",
                                 "is not a regular file (a FIFO, device or directory); not read")
         who = " as the app's user %r (its processes run as that user and must be able to "\
-              "read their code)" % as_user if ids is not None and ids[0] != 0 else ""
+              "read their code)" % as_user if unprivileged else ""
         raise ProcfileError(path, 0, "read", "cannot read%s: %s" % (who, exc.detail))
-    if len(data) > MAX_BYTES:
-        raise ProcfileError(path, 0, "size",
-                            "file is larger than %d bytes (1 MiB), the most a Procfile may have"
-                            % MAX_BYTES)
     return parse(data, path)
