@@ -90,6 +90,9 @@ def install(module, host, app, types, p, lock=None):
                                         trusted_parents=d["trusted_parents"]) or created
         except UnsafePath as exc:
             module.fail_json(msg="%s. Nothing was changed on this host." % exc)
+        except OSError as exc:
+            module.fail_json(msg="%s: %s. Nothing was changed on this host."
+                                 % (d["what"], exc.strerror or exc))
     fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
                                 + [sha1(env_content or ""), p["revision"] or ""]))
     released = read_text(p["fingerprint_file"])
@@ -134,6 +137,9 @@ def install(module, host, app, types, p, lock=None):
             except UnsafePath as exc:
                 # Swapped since the check above: refused all the same, through nothing.
                 module.fail_json(msg="%s. The deploy stopped here." % exc)
+            except OSError as exc:
+                module.fail_json(msg="%s: %s. The deploy stopped here."
+                                     % (d["what"], exc.strerror or exc))
     # The environment first: a unit is never installed before the file it reads.
     if env_changed:
         write_atomic(env_file, env_content, 0o600)

@@ -114,15 +114,29 @@ def _stat_entry(walk, name):
 
 
 def _open_entry(walk, name, what):
-    """Open directory NAME in the walk's directory, never through a link."""
+    """Open directory NAME in the walk's directory, never through a link. None when it
+    is gone (removed since it was looked at): the caller looks again."""
     try:
         return os.open(name, DIR_FLAGS | os.O_NOFOLLOW, dir_fd=walk.fd)
     except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
             # It was a directory a moment ago: someone swapped it while root looked.
             raise UnsafePath("%s: %s was replaced (by a link or a file) while it was being "
                              "checked; nothing was changed through it"
                              % (what, _join(walk.path, name)))
+        raise
+
+
+def _readlink(walk, name):
+    """The target of link NAME, or None when it is no longer a link (removed or replaced
+    since it was looked at): the caller looks again."""
+    try:
+        return os.readlink(name, dir_fd=walk.fd)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.EINVAL):
+            return None
         raise
 
 
@@ -134,6 +148,17 @@ def _mkdir(walk, name, mode):
         if exc.errno == errno.EEXIST:
             return False  # made by someone else meanwhile: look at it again
         raise
+
+
+def _look_again(pending, name, retries, what, walk):
+    """NAME changed between two looks (someone else is making, removing or swapping it):
+    put it back to be looked at afresh, a few times at most. Nothing was done through it."""
+    retries += 1
+    if retries > MAX_LINKS:
+        raise UnsafePath("%s: %s keeps changing while it is being checked; nothing was changed "
+                         "through it" % (what, _join(walk.path, name)))
+    pending.append(name)
+    return retries
 
 
 def open_dir(path, create=False, what=None, trusted_parents=False, leaf_mode=0o755,
@@ -182,10 +207,8 @@ def open_dir(path, create=False, what=None, trusted_parents=False, leaf_mode=0o7
                 if not create:
                     return None
                 if not _mkdir(walk, name, leaf_mode if leaf else 0o755):
-                    retries += 1
-                    if retries > MAX_LINKS:
-                        raise UnsafePath("%s: %s keeps changing" % (what, _join(walk.path, name)))
-                    pending.append(name)
+                    # Made by someone else meanwhile: look at it again.
+                    retries = _look_again(pending, name, retries, what, walk)
                     continue
                 st = _stat_entry(walk, name)
                 if st is None or not stat.S_ISDIR(st.st_mode):
@@ -193,7 +216,10 @@ def open_dir(path, create=False, what=None, trusted_parents=False, leaf_mode=0o7
                                      % (what, _join(walk.path, name)))
             if stat.S_ISLNK(st.st_mode):
                 entry = _join(walk.path, name)
-                target = os.readlink(name, dir_fd=walk.fd)
+                target = _readlink(walk, name)
+                if target is None:
+                    retries = _look_again(pending, name, retries, what, walk)
+                    continue
                 if leaf and not leaf_link_ok:
                     raise UnsafePath("%s is a symbolic link (to %s), not a directory: refusing "
                                      "to create, chown or chmod anything through it as root"
@@ -215,7 +241,11 @@ def open_dir(path, create=False, what=None, trusted_parents=False, leaf_mode=0o7
             if not stat.S_ISDIR(st.st_mode):
                 raise UnsafePath("%s: %s exists and is not a directory"
                                  % (what, _join(walk.path, name)))
-            walk.enter(_open_entry(walk, name, what), name)
+            fd = _open_entry(walk, name, what)
+            if fd is None:
+                retries = _look_again(pending, name, retries, what, walk)
+                continue
+            walk.enter(fd, name)
         return walk.take()
     finally:
         walk.close()

@@ -158,6 +158,78 @@ def test_a_swap_between_the_check_and_the_open_is_refused(tree, monkeypatch):
     assert swapped and owner_and_mode(str(victim)) == before
 
 
+def _stat_then(action, when):
+    """A _stat_entry that runs ACTION right after looking at an entry, while WHEN(name, st)."""
+    real_stat = safepath._stat_entry
+    done = []
+
+    def stat_then_act(walk, name):
+        st = real_stat(walk, name)
+        if when(name, st, done):
+            action()
+            done.append(name)
+        return st
+    return stat_then_act, done
+
+
+def test_a_directory_removed_between_the_check_and_the_open_is_looked_at_again(
+        tree, monkeypatch):
+    """The app removes var/cache right after root looked at it (the race CI once met:
+    a raw 'No such file or directory' ended the deploy). Root looks again: the
+    directory is missing now, so it is made afresh, with the app as its owner."""
+    app, victim = tree
+    cache = app / "var" / "cache"
+    cache.mkdir(parents=True)
+    before = owner_and_mode(str(victim))
+    hook, done = _stat_then(lambda: os.rmdir(str(cache)),
+                            lambda name, st, done: name == "cache" and st and not done)
+    monkeypatch.setattr(safepath, "_stat_entry", hook)
+    assert ensure_dir(str(cache), APP_UID, APP_GID, 0o750)
+    assert done and owner_and_mode(str(cache)) == (APP_UID, APP_GID, 0o750)
+    assert owner_and_mode(str(victim)) == before
+
+
+def test_a_link_removed_between_the_check_and_its_reading_is_looked_at_again(
+        tree, monkeypatch):
+    """var/cache is a link when root looks and gone when root reads it: looked at
+    again, and the directory made in its place is the app's, the link's target untouched."""
+    app, victim = tree
+    (app / "var").mkdir()
+    cache = app / "var" / "cache"
+    os.symlink(str(victim), str(cache))
+    before = owner_and_mode(str(victim))
+    hook, done = _stat_then(lambda: os.unlink(str(cache)),
+                            lambda name, st, done: name == "cache" and st and not done)
+    monkeypatch.setattr(safepath, "_stat_entry", hook)
+    assert ensure_dir(str(cache), APP_UID, APP_GID, 0o750)
+    assert done and owner_and_mode(str(cache)) == (APP_UID, APP_GID, 0o750)
+    assert owner_and_mode(str(victim)) == before
+
+
+def test_a_directory_that_never_stays_put_is_refused_with_a_clear_message(tree, monkeypatch):
+    """Removed and made again after every look: root gives up after a bounded number of
+    looks, names the path and changes nothing through it."""
+    app, victim = tree
+    cache = app / "var" / "cache"
+    cache.mkdir(parents=True)
+    before = owner_and_mode(str(victim))
+
+    def remove_and_remake():
+        os.rmdir(str(cache))
+
+    def when(name, st, done):
+        if name == "cache" and st is None:
+            cache.mkdir()  # made by someone else just before root's mkdir
+            return False
+        return name == "cache" and st is not None
+
+    hook, done = _stat_then(remove_and_remake, when)
+    monkeypatch.setattr(safepath, "_stat_entry", hook)
+    with pytest.raises(UnsafePath, match="cache keeps changing while it is being checked"):
+        ensure_dir(str(cache), APP_UID, APP_GID, 0o750)
+    assert len(done) > 1 and owner_and_mode(str(victim)) == before
+
+
 def test_a_swap_after_the_open_changes_the_directory_that_was_checked(tree, monkeypatch):
     """Swapped after root opened it: the chown goes through the descriptor, to the
     directory that was checked (now renamed), never to the link's target."""
