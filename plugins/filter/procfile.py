@@ -69,6 +69,21 @@ def health_checks(types, defaults, settings):
     return checks
 
 
+def max_unavailable(types, defaults, settings):
+    """{type: max_unavailable} for the types whose merged settings set one; like
+    health_checks, null TYPES gives the named types and "*" for the others."""
+    default = (defaults or {}).get("max_unavailable")
+    named = dict((t, s.get("max_unavailable", default)) for t, s in (settings or {}).items()
+                 if isinstance(s, dict))
+    if types is None:
+        # A named type's null stays: the built-in rule, not the default's value.
+        if default is not None:
+            named["*"] = default
+        return named
+    return dict((t, named.get(t, default)) for t in types
+                if named.get(t, default) is not None)
+
+
 def lock_is_stale(holder, timeout):
     return controller.lock_is_stale(holder, timeout)
 
@@ -83,4 +98,5 @@ class FilterModule(object):
             "instance_counts": instance_counts,
             "lock_is_stale": lock_is_stale,
             "health_checks": health_checks,
+            "max_unavailable": max_unavailable,
         }

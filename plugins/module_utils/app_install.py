@@ -51,6 +51,23 @@ def take_lock(module, app, p):
     return holder, None
 
 
+def code_change(code_file, revision, copied):
+    """Why the app's code changed since its instances were last told of it, or None.
+
+    CODE_FILE records the revision the instances were (re)started for; COPIED says this
+    run copied changed code, whatever the revision."""
+    if not code_file:
+        return None
+    recorded = read_text(code_file)
+    recorded = recorded.strip() if recorded is not None else None
+    if revision and revision != recorded:
+        return ("new revision %s (was %s)" % (revision, recorded) if recorded
+                else "new revision %s" % revision)
+    if copied:
+        return "its code was copied anew"
+    return None
+
+
 def install(module, host, app, types, p, lock=None):
     """Account, directories, unit files and environment file, verified before any write."""
     files = p["files"]
@@ -96,13 +113,24 @@ def install(module, host, app, types, p, lock=None):
     fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
                                 + [sha1(env_content or ""), p["revision"] or ""]))
     released = read_text(p["fingerprint_file"])
-    restart_types = list(types) if env_changed else [
-        f["type"] for f in changed_files if f.get("type") in types]
+    code = code_change(p["code_file"], p["revision"], p["code_changed"])
+    reasons = {}
+    for f in changed_files:
+        if f.get("type") in types:
+            reasons[f["type"]] = ["its unit changed"]
+    for t in types:
+        if env_changed:
+            reasons.setdefault(t, []).append("the environment changed")
+        if code:
+            reasons.setdefault(t, []).append(code)
+    restart_types = [t for t in types if t in reasons]
     result = dict(
         changed=bool(changed_files or env_changed or absent or group_missing or user_missing
-                     or any(d["changing"] for d in dirs)),
+                     or code or any(d["changing"] for d in dirs)),
         files_changed=[f["path"] for f in changed_files], env_changed=env_changed,
         removed=absent, restart_types=restart_types, fingerprint=fingerprint,
+        restart_reasons=dict((t, "; ".join(r)) for t, r in reasons.items()),
+        code_changed=bool(code),
         released_fingerprint=released, release_due=fingerprint != released,
         created_group=group if group_missing else None, created_user=user if user_missing else None,
         acquired=lock is not None, lock=lock)
@@ -147,6 +175,10 @@ def install(module, host, app, types, p, lock=None):
         write_atomic(f["path"], f["content"], 0o644)
     for path in absent:
         os.remove(path)
+    if code:
+        # The stamp's new mtime makes every instance started before it stale (apply
+        # restarts them after the release); rewritten even when the text is the same.
+        write_atomic(p["code_file"], (p["revision"] or "") + "\n", 0o600)
     if changed_files or absent:
         host.run("daemon-reload")
     return result

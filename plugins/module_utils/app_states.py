@@ -28,6 +28,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.policy import (
     unit_name_conflict,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import start_time
+from ansible_collections.procfile.systemd.plugins.module_utils.roll import rolling_restart
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     instance_name,
@@ -43,9 +44,10 @@ def mtime(path):
         return 0
 
 
-def stale(states, units_by_type, templates, env_file):
-    """Running instances started before their template or the environment file changed."""
-    env_changed = mtime(env_file)
+def stale(states, units_by_type, templates, env_file, code_file=None):
+    """Running instances started before their template, the environment file or the
+    app's code stamp (see app_install.code_change) changed."""
+    env_changed = max(mtime(env_file), mtime(code_file))
     found = []
     for t, units in units_by_type.items():
         changed = max(env_changed, mtime(templates.get(t)))
@@ -130,7 +132,7 @@ def resume(module, host, app, owned_types, unit_dir, state_file):
     return result
 
 
-def restart(module, host, app, owned_types, unit_dir, only, base_port, checks):
+def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, max_unavailable):
     unknown = sorted(set(only) - set(owned_types))
     if unknown:
         module.fail_json(msg="%s has no process type %s on this host (types: %s)"
@@ -144,17 +146,17 @@ def restart(module, host, app, owned_types, unit_dir, only, base_port, checks):
                   msg="%s: restarted %d instances" % (app, len(units)) if units
                   else "%s: no running instance to restart" % app)
     if units and not module.check_mode:
-        host.run("restart", "--", *units)
-        if checks:
-            # The same gate as a deploy's: a rolling restart (serial) stops at the first host
-            # whose instances do not come back healthy.
-            restarted = dict((t, [n for n in sorted(present[t]) if instance_name(app, t, n) in units])
-                             for t in types)
-            healthy, unhealthy, message = wait_healthy(module, app, base_port, restarted, checks)
-            result["healthy"] = healthy
-            if message:
-                result.update(msg=message, unhealthy=unhealthy)
-                module.fail_json(**result)
+        # The same roll and health gate as a deploy's: inside the host, at most
+        # max_unavailable instances of a type down at once; across hosts (procfile_serial)
+        # the restart stops at the first host that does not come back healthy.
+        numbers = dict((t, [n for n in sorted(present[t]) if instance_name(app, t, n) in units])
+                       for t in types)
+        rolled = rolling_restart(module, host, app, base_port, numbers, checks, max_unavailable)
+        result.update(healthy=rolled["healthy"], rounds=rolled["rounds"])
+        if rolled["msg"]:
+            result.update(msg=rolled["msg"], unhealthy=rolled["unhealthy"],
+                          restart=rolled["restarted"], not_restarted=rolled["not_restarted"])
+            module.fail_json(**result)
     return result
 
 
@@ -218,12 +220,20 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
         # the instance's link in <app>.target.wants, read from the disk.
         enabled = enabled_instances(unit_dir, app, types)
         enable = [instance_name(app, t, n) for t in types for n in after[t] if n not in enabled[t]]
-        restart_types = set(p["restart"])
-        restart = [u for t in types if t in restart_types for u in wanted_units[t] if u in running]
-        restart += [u for u in stale(states, wanted_units, mine["templates"], p["env_file"])
-                    if u in running and u not in restart]
+        reasons = dict((t, (p["restart_reasons"] or {}).get(t) or "its unit or environment changed")
+                       for t in p["restart"])
+        restart = [u for t in types if t in reasons for u in wanted_units[t] if u in running]
+        for u in stale(states, wanted_units, mine["templates"], p["env_file"], p["code_file"]):
+            if u in running and u not in restart:
+                restart.append(u)
+                # An earlier run changed it and stopped before restarting (e.g. its release failed).
+                t = u.split("@", 1)[0][len(app) + 1:]
+                reasons.setdefault(t, "it started before its unit, environment or code last "
+                                      "changed")
+        restart_why = dict((t, r) for t, r in reasons.items()
+                           if any(u in restart for u in wanted_units.get(t, [])))
     else:
-        start, enable, restart = [], [], []
+        start, enable, restart, restart_why = [], [], [], {}
     daemon_reload = any(s.get("NeedDaemonReload") == "yes" for s in states.values())
     record = p["fingerprint"] is not None and p["fingerprint"] != released
 
@@ -231,13 +241,18 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
         changed=bool(start or enable or surplus or restart or removed_types or daemon_reload
                      or record or enable_target or start_target),
         instances=after, before=before, start=start, stop=surplus, restart=restart,
+        restart_reasons=restart_why,
         removed_types=removed_types, units=wanted_units, released_fingerprint=released,
         paused=paused is not None,
         msg=("%s is paused: units updated, no instance started (resume with --tags resume)"
              % app) if paused is not None else "",
     )
     if module._diff:
-        result["diff"] = dict(before=describe(app, before), after=describe(app, after),
+        after_text = describe(app, after) + "".join(
+            "restart %s: %s (%s)\n" % (t, " ".join(u.split("@", 1)[1].split(".")[0] for u in restart
+                                                    if u in wanted_units[t]), why)
+            for t, why in sorted(restart_why.items()))
+        result["diff"] = dict(before=describe(app, before), after=after_text,
                               before_header="%s instances" % app, after_header="%s instances" % app)
     if module.check_mode:
         return result
@@ -261,15 +276,29 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     start_now = ([target] if start_target else []) + start
     if start_now:
         host.run("start", "--", *start_now)
-    if restart:
-        host.run("restart", "--", *restart)
-    if (start or restart) and p["health_checks"]:
-        healthy, unhealthy, message = wait_healthy(module, app, p["base_port"], after,
-                                                   p["health_checks"])
+    checks = p["health_checks"]
+    if (start or restart) and checks:
+        # Every instance that is not about to restart answers first (the new ones, and
+        # those that stay): a roll never takes an instance down beside a broken one.
+        steady = dict((t, [n for n in after[t] if instance_name(app, t, n) not in restart])
+                      for t in types)
+        healthy, unhealthy, message = wait_healthy(module, app, p["base_port"], steady, checks)
         result["healthy"] = healthy
         if message:
             # The fingerprint stays unrecorded and the lock held: the role gives it back.
-            result.update(msg=message, unhealthy=unhealthy)
+            result.update(msg=message + ("; nothing was restarted" if restart else ""),
+                          unhealthy=unhealthy, restart=[], not_restarted=restart)
+            module.fail_json(**result)
+    if restart:
+        numbers = dict((t, [n for n in after[t] if instance_name(app, t, n) in restart])
+                       for t in types)
+        rolled = rolling_restart(module, host, app, p["base_port"], numbers, checks,
+                                 p["max_unavailable"])
+        result["healthy"] = result.get("healthy", []) + rolled["healthy"]
+        result["rounds"] = rolled["rounds"]
+        if rolled["msg"]:
+            result.update(msg=rolled["msg"], unhealthy=rolled["unhealthy"],
+                          restart=rolled["restarted"], not_restarted=rolled["not_restarted"])
             module.fail_json(**result)
     if record:
         write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n", 0o600)

@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile import count_variable
+from ansible_collections.procfile.systemd.plugins.module_utils.roll import max_unavailable_error
 from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, ENV_NAME_RE
 
 MAX_APP_LENGTH = 64
@@ -27,7 +28,7 @@ MEMORY_RE = re.compile(r"^([0-9]+[KMGT]?|[0-9]{1,2}%|100%|infinity)\Z")
 SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "TSTP", "WINCH", "KILL", "CONT")
 RESERVED_ENV = ("PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE")
 SETTING_KEYS = ("stop_signal", "stop_timeout", "restart_sec", "memory_max", "nice", "after",
-                "service", "health_check")
+                "service", "health_check", "max_unavailable")
 HEALTH_KEYS = ("path", "timeout", "status")
 HEALTH_PATH_RE = re.compile(r"^/[\x21-\x7e]*\Z")
 # Settings that the role writes itself, from the options above or by design.
@@ -183,6 +184,9 @@ def setting_errors(where, values):
         errors.extend(after_errors(where + ".after", values["after"]))
     if values.get("health_check") is not None:
         errors.extend(health_check_errors(where + ".health_check", values["health_check"]))
+    problem = max_unavailable_error(values.get("max_unavailable"))
+    if problem:
+        errors.append("%s.max_unavailable %r: %s" % (where, values["max_unavailable"], problem))
     if "service" in values:
         service = values["service"]
         if not isinstance(service, dict):

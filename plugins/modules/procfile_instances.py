@@ -117,10 +117,41 @@ options:
     type: str
     default: ""
   restart:
-    description: Types whose running instances are restarted (their unit or environment changed).
+    description:
+      - Types whose running instances are restarted (their unit, the environment or the
+        code changed; RV(restart_types) of O(phase=install)). With O(phase=restart), the
+        types to restart (all when empty).
     type: list
     elements: str
     default: []
+  restart_reasons:
+    description: Per type in O(restart), why it restarts (RV(restart_reasons) of O(phase=install)).
+    type: dict
+    default: {}
+  max_unavailable:
+    description:
+      - With O(phase=apply) or O(phase=restart), per process type (C(*) for the types not
+        named), how many of its instances on this host may be down at once while they
+        restart - a number, or a percentage of them such as C(25%) (rounded down, at
+        least one). Unset, a type with a health check restarts one instance at a time,
+        each batch waiting for its check before the next stops; a type without one
+        restarts all at once. A batch that fails its check stops the roll; the later
+        batches keep running.
+    type: dict
+    default: {}
+  code_file:
+    description:
+      - The app's code stamp. O(phase=install) writes O(revision) there when it differs
+        from the one recorded, or when O(code_changed); every running instance started
+        before the stamp's last change restarts in O(phase=apply) - after the release
+        phase, which runs between the two phases.
+    type: path
+  code_changed:
+    description:
+      - With O(phase=install), the app's code changed in this run (for example a copy of
+        it did), whatever O(revision) says.
+    type: bool
+    default: false
   state_file:
     description: The pause record (JSON, root-only).
     type: path
@@ -284,8 +315,28 @@ healthy:
   type: list
   elements: dict
 restart_types:
-  description: With O(phase=install), the types whose instances must restart (unit or environment changed).
+  description: With O(phase=install), the types whose instances must restart (unit, environment or code changed).
   returned: with phase=install
+  type: list
+  elements: str
+restart_reasons:
+  description:
+    - Per type, why its instances restart (for example C(new revision b2, was a1)).
+      With O(phase=install), for RV(restart_types); with O(phase=apply), for the types of
+      RV(restart).
+  returned: with phase=install or apply
+  type: dict
+code_changed:
+  description: With O(phase=install), whether the app's code stamp (O(code_file)) changes.
+  returned: with phase=install
+  type: bool
+rounds:
+  description: How many rounds the rolling restart took (see O(max_unavailable)).
+  returned: when instances were restarted
+  type: int
+not_restarted:
+  description: When a rolling restart stopped at a failed health check, the instances it did not restart.
+  returned: when a health check failed
   type: list
   elements: str
 fingerprint:
@@ -450,6 +501,10 @@ def run_module():
             lock_wait=dict(type="int", default=0),
             unlock=dict(type="dict"),
             restart=dict(type="list", elements="str", default=[]),
+            restart_reasons=dict(type="dict", default={}),
+            max_unavailable=dict(type="dict", default={}),
+            code_file=dict(type="path"),
+            code_changed=dict(type="bool", default=False),
             env_file=dict(type="path"),
             after=dict(type="list", elements="str", default=[]),
             after_strict=dict(type="bool", default=False),
@@ -487,7 +542,8 @@ def run_module():
     elif phase == "restart":
         # The port base the units were installed with (their marker), not a default.
         result = restart(module, host, app, owned_types, unit_dir, p["restart"],
-                         mine.get("base_port") or p["base_port"], p["health_checks"])
+                         mine.get("base_port") or p["base_port"], p["health_checks"],
+                         p["max_unavailable"])
     elif phase == "status":
         result = status(module, host, app, owned_types, unit_dir, p["state_file"],
                         dict((t, int(c)) for t, c in p["counts"].items()))

@@ -120,3 +120,27 @@ def test_health_checks_filter_for_unknown_types_keeps_the_default_apart():
         "*": default}
     assert health_checks(None, {"health_check": None}, {"web": {"nice": 5}}) == {"web": None}
     assert health_checks(None, {}, {}) == {}
+
+
+def test_max_unavailable_setting():
+    from ansible_collections.procfile.systemd.plugins.module_utils.validate import setting_errors
+    assert setting_errors("s", {"max_unavailable": "25%"}) == []
+    assert setting_errors("s", {"max_unavailable": 2}) == []
+    assert setting_errors("s", {"max_unavailable": None}) == []
+    assert setting_errors("s", {"max_unavailable": 0}) == [
+        "s.max_unavailable 0: a number of instances, 1 or more (0 would never restart)"]
+    assert setting_errors("s", {"max_unavailable": "150%"}) == [
+        "s.max_unavailable '150%': a percentage from 1% to 100%"]
+
+
+def test_max_unavailable_filter():
+    from ansible_collections.procfile.systemd.plugins.filter.procfile import max_unavailable
+    assert max_unavailable(["web", "worker"], {"max_unavailable": None},
+                           {"web": {"max_unavailable": "50%"}}) == {"web": "50%"}
+    assert max_unavailable(["web", "worker"], {"max_unavailable": 2},
+                           {"web": {"max_unavailable": None}}) == {"worker": 2}
+    # A restart does not know the types: named ones apart, "*" for the others.
+    assert max_unavailable(None, {"max_unavailable": 2},
+                           {"web": {"max_unavailable": None}, "clock": {"nice": 1}}) == {
+        "web": None, "clock": 2, "*": 2}
+    assert max_unavailable(None, {}, {}) == {}

@@ -9,8 +9,11 @@ __metaclass__ = type
 
 import json
 import os
+import socket
+import threading
 
 import pytest
+from ansible.module_utils.six.moves import BaseHTTPServer
 
 from ansible_collections.procfile.systemd.plugins.module_utils import app_states
 from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
@@ -93,7 +96,8 @@ def fixture_shop(tmp_path):
 def params(unit_dir, **extra):
     p = dict(counts={}, base_port=5000, restart=[], env_file=None, after=[], after_strict=False,
              state_file=None, fingerprint_file=None, fingerprint=None, health_checks={},
-             unlock=None, unit_dir=unit_dir, lock_dir="/nonexistent")
+             unlock=None, unit_dir=unit_dir, lock_dir="/nonexistent", restart_reasons={},
+             max_unavailable={}, code_file=None)
     p.update(extra)
     return p
 
@@ -210,9 +214,9 @@ def test_restart_refuses_a_type_the_host_does_not_have_and_restarts_only_running
     module = FakeModule(loaded, show=show)
     with pytest.raises(Failed, match="shop has no process type cron on this host"):
         app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
-                           ["cron"], 5000, {})
+                           ["cron"], 5000, {}, {})
     result = app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
-                                ["worker"], 5000, {})
+                                ["worker"], 5000, {}, {})
     assert module.calls == [["restart", "--", "shop-worker@2.service"]]
     assert result["restart"] == ["shop-worker@2.service"]
 
@@ -230,3 +234,135 @@ def test_status_counts_running_instances_per_type(shop):
         {"type": "cron", "wanted": 1, "running": 0}]
     assert result["lines"][0] == "shop: running" and not result["changed"]
     assert module.calls == []
+
+
+class Answer(BaseHTTPServer.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the handler's API
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def free_base_port(count):
+    """A base port whose next COUNT ports are free on 127.0.0.1 (for the instances)."""
+    for base in range(21000, 60000, 97):
+        probes = []
+        try:
+            for n in range(1, count + 1):
+                sock = socket.socket()
+                probes.append(sock)
+                sock.bind(("127.0.0.1", base + n))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in probes:
+                sock.close()
+    raise AssertionError("no free ports")
+
+
+class Instances:
+    """Real HTTP servers on PORT = base + number, one per running instance."""
+
+    def __init__(self, base, numbers):
+        self.base, self.servers = base, {}
+        for n in numbers:
+            self.up(n)
+
+    def up(self, n):
+        server = BaseHTTPServer.HTTPServer(("127.0.0.1", self.base + n), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.servers[n] = server
+
+    def down(self, n):
+        server = self.servers.pop(n)
+        server.shutdown()
+        server.server_close()
+
+    def close(self):
+        for n in list(self.servers):
+            self.down(n)
+
+
+class RollingModule(FakeModule):
+    """A restart of an instance runs ON_RESTART(number) (its server goes down, or not)."""
+
+    def __init__(self, loaded, show, on_restart=None):
+        FakeModule.__init__(self, loaded, show=show)
+        self.on_restart = on_restart
+
+    def run_command(self, argv):
+        if argv[1] == "restart" and self.on_restart:
+            for name in argv[argv.index("--") + 1:]:
+                self.on_restart(int(name.split("@")[1].split(".")[0]))
+        return FakeModule.run_command(self, argv)
+
+
+@pytest.fixture(name="web3")
+def fixture_web3(tmp_path):
+    """shop with web@1..3 running and answering on their ports."""
+    unit_dir = str(tmp_path / "units")
+    os.makedirs(unit_dir)
+    unit(unit_dir, "shop", "web")
+    enable(unit_dir, "shop", *["shop-web@%d.service" % n for n in (1, 2, 3)])
+    loaded = dict(("shop-web@%d.service" % n, "active") for n in (1, 2, 3))
+    show = {"shop.target": {"ActiveState": "active", "UnitFileState": "enabled"}}
+    base = free_base_port(3)
+    servers = Instances(base, [1, 2, 3])
+    yield unit_dir, loaded, show, base, servers
+    servers.close()
+
+
+CHECKS = {"web": {"path": "/", "timeout": 1, "status": None}}
+
+
+def test_a_checked_type_restarts_one_instance_at_a_time(web3):
+    unit_dir, loaded, show, base, _servers = web3
+    module = RollingModule(loaded, show)
+    result = apply(module, unit_dir, ["web"], counts={"web": 3}, restart=["web"],
+                   restart_reasons={"web": "new revision b2 (was a1)"}, base_port=base,
+                   health_checks=CHECKS)
+    assert [c for c in module.calls if c[0] == "restart"] == [
+        ["restart", "--", "shop-web@%d.service" % n] for n in (1, 2, 3)]
+    assert result["rounds"] == 3 and len(result["healthy"]) == 3
+    assert result["restart_reasons"] == {"web": "new revision b2 (was a1)"}
+
+
+def test_max_unavailable_sets_the_batch(web3):
+    unit_dir, loaded, show, base, _servers = web3
+    module = RollingModule(loaded, show)
+    apply(module, unit_dir, ["web"], counts={"web": 3}, restart=["web"], base_port=base,
+          health_checks=CHECKS, max_unavailable={"web": 2})
+    assert [c for c in module.calls if c[0] == "restart"] == [
+        ["restart", "--", "shop-web@1.service", "shop-web@2.service"],
+        ["restart", "--", "shop-web@3.service"]]
+
+
+def test_a_failed_check_stops_the_roll_and_names_what_was_not_restarted(web3):
+    """The new version of web@2 never listens: web@3 is never restarted (it keeps serving
+    the previous version) and the failure names web@2, its URL and web@3."""
+    unit_dir, loaded, show, base, servers = web3
+    module = RollingModule(loaded, show, on_restart=lambda n: servers.down(n) if n == 2 else None)
+    with pytest.raises(Failed) as failure:
+        apply(module, unit_dir, ["web"], counts={"web": 3}, restart=["web"], base_port=base,
+              health_checks=CHECKS)
+    message = str(failure.value)
+    assert "shop-web@2.service (http://127.0.0.1:%d/)" % (base + 2) in message
+    assert "1 instance(s) not restarted keep running the previous version " \
+           "(shop-web@3.service)" in message
+    assert [c for c in module.calls if c[0] == "restart"] == [
+        ["restart", "--", "shop-web@1.service"], ["restart", "--", "shop-web@2.service"]]
+
+
+def test_new_instances_answer_before_any_instance_restarts(web3):
+    """Scaled to 4 while web changes: web@4 starts first and must answer before web@1 is
+    taken down. Here it never listens: nothing restarts and the run fails naming it."""
+    unit_dir, loaded, show, base, _servers = web3
+    module = RollingModule(loaded, show)
+    with pytest.raises(Failed, match=r"shop-web@4.service .*; nothing was restarted"):
+        apply(module, unit_dir, ["web"], counts={"web": 4}, restart=["web"], base_port=base,
+              health_checks=CHECKS)
+    assert ["start", "--", "shop-web@4.service"] in module.calls
+    assert not [c for c in module.calls if c[0] == "restart"]
