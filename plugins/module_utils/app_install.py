@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     account_changes,
@@ -51,21 +52,25 @@ def take_lock(module, app, p):
     return holder, None
 
 
-def code_change(code_file, revision, copied):
-    """Why the app's code changed since its instances were last told of it, or None.
+def code_change(code_file, revision, copied, now=None):
+    """(why the app's code changed since its instances were last told of it or None,
+    the code stamp's text after this run).
 
-    CODE_FILE records the revision the instances were (re)started for; COPIED says this
-    run copied changed code, whatever the revision."""
+    CODE_FILE records the revision the instances were (re)started for, and when code was
+    last copied; COPIED says this run copied changed code, whatever the revision. The
+    stamp's text is part of the release fingerprint: copied code runs the release too."""
     if not code_file:
-        return None
-    recorded = read_text(code_file)
-    recorded = recorded.strip() if recorded is not None else None
-    if revision and revision != recorded:
-        return ("new revision %s (was %s)" % (revision, recorded) if recorded
-                else "new revision %s" % revision)
+        return None, revision or ""
+    recorded = (read_text(code_file) or "").strip()
+    recorded_revision = recorded.split("\n", 1)[0]
+    if revision and revision != recorded_revision:
+        return ("new revision %s, was %s" % (revision, recorded_revision) if recorded_revision
+                else "new revision %s" % revision), revision
     if copied:
-        return "its code was copied anew"
-    return None
+        return "its code was copied anew", "%s\ncopied at %d" % (
+            revision or recorded_revision, int(now if now is not None else time.time()))
+    # No revision given (e.g. a run that only scales): the recorded code still stands.
+    return None, recorded or revision or ""
 
 
 def install(module, host, app, types, p, lock=None):
@@ -110,10 +115,10 @@ def install(module, host, app, types, p, lock=None):
         except OSError as exc:
             module.fail_json(msg="%s: %s. Nothing was changed on this host."
                                  % (d["what"], exc.strerror or exc))
+    code, code_text = code_change(p["code_file"], p["revision"], p["code_changed"])
     fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
-                                + [sha1(env_content or ""), p["revision"] or ""]))
+                                + [sha1(env_content or ""), code_text]))
     released = read_text(p["fingerprint_file"])
-    code = code_change(p["code_file"], p["revision"], p["code_changed"])
     reasons = {}
     for f in changed_files:
         if f.get("type") in types:
@@ -178,7 +183,7 @@ def install(module, host, app, types, p, lock=None):
     if code:
         # The stamp's new mtime makes every instance started before it stale (apply
         # restarts them after the release); rewritten even when the text is the same.
-        write_atomic(p["code_file"], (p["revision"] or "") + "\n", 0o600)
+        write_atomic(p["code_file"], code_text + "\n", 0o600)
     if changed_files or absent:
         host.run("daemon-reload")
     return result

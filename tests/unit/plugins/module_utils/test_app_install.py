@@ -7,34 +7,41 @@ __metaclass__ = type
 from ansible_collections.procfile.systemd.plugins.module_utils.app_install import code_change
 
 
-def stamp(tmp_path, text=None):
-    path = tmp_path / "code"
+def stamp(tmp_path, text=None, name="code"):
+    path = tmp_path / name
     if text is not None:
         path.write_text(text)
     return str(path)
 
 
 def test_a_new_revision_is_a_change_naming_both(tmp_path):
-    assert code_change(stamp(tmp_path, "a1\n"), "b2", False) == "new revision b2 (was a1)"
+    assert code_change(stamp(tmp_path, "a1\n"), "b2", False) == ("new revision b2, was a1", "b2")
 
 
 def test_the_first_revision_is_a_change(tmp_path):
-    assert code_change(stamp(tmp_path), "a1", False) == "new revision a1"
+    assert code_change(stamp(tmp_path), "a1", False) == ("new revision a1", "a1")
 
 
 def test_the_same_revision_is_no_change(tmp_path):
-    assert code_change(stamp(tmp_path, "a1\n"), "a1", False) is None
+    assert code_change(stamp(tmp_path, "a1\n"), "a1", False) == (None, "a1")
 
 
-def test_no_revision_given_keeps_the_recorded_one(tmp_path):
-    # A run without procfile_revision (e.g. a scale change) does not restart the app.
-    assert code_change(stamp(tmp_path, "a1\n"), "", False) is None
+def test_no_revision_given_keeps_the_recorded_code(tmp_path):
+    # A run without procfile_revision (e.g. one that only scales) neither restarts the
+    # app nor makes its release due again.
+    assert code_change(stamp(tmp_path, "a1\n"), "", False) == (None, "a1")
+    assert code_change(stamp(tmp_path, "a1\ncopied at 5\n"), "", False) == (None, "a1\ncopied at 5")
 
 
-def test_copied_code_is_a_change_whatever_the_revision(tmp_path):
-    assert code_change(stamp(tmp_path, "a1\n"), "a1", True) == "its code was copied anew"
-    assert code_change(stamp(tmp_path), "", True) == "its code was copied anew"
+def test_copied_code_is_a_change_whatever_the_revision_and_a_new_release(tmp_path):
+    assert code_change(stamp(tmp_path, "a1\n"), "a1", True, now=7) == \
+        ("its code was copied anew", "a1\ncopied at 7")
+    assert code_change(stamp(tmp_path, name="never-written"), "", True, now=8) == ("its code was copied anew",
+                                                              "\ncopied at 8")
+    # The next run, copying nothing, keeps that text: its release is not due again.
+    assert code_change(stamp(tmp_path, "a1\ncopied at 7\n"), "a1", False) == \
+        (None, "a1\ncopied at 7")
 
 
-def test_without_a_stamp_file_nothing_is_known(tmp_path):
-    assert code_change(None, "a1", True) is None
+def test_without_a_stamp_file_the_revision_alone_counts(tmp_path):
+    assert code_change(None, "a1", True) == (None, "a1")

@@ -322,12 +322,12 @@ def test_a_checked_type_restarts_one_instance_at_a_time(web3):
     unit_dir, loaded, show, base, _servers = web3
     module = RollingModule(loaded, show)
     result = apply(module, unit_dir, ["web"], counts={"web": 3}, restart=["web"],
-                   restart_reasons={"web": "new revision b2 (was a1)"}, base_port=base,
+                   restart_reasons={"web": "new revision b2, was a1"}, base_port=base,
                    health_checks=CHECKS)
     assert [c for c in module.calls if c[0] == "restart"] == [
         ["restart", "--", "shop-web@%d.service" % n] for n in (1, 2, 3)]
     assert result["rounds"] == 3 and len(result["healthy"]) == 3
-    assert result["restart_reasons"] == {"web": "new revision b2 (was a1)"}
+    assert result["restart_reasons"] == {"web": "new revision b2, was a1"}
 
 
 def test_max_unavailable_sets_the_batch(web3):
