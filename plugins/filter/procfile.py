@@ -84,6 +84,12 @@ def max_unavailable(types, defaults, settings):
                 if named.get(t, default) is not None)
 
 
+def upstreams(settings):
+    """{type: upstream} for the types procfile_process_settings gives a front-proxy list."""
+    return dict((t, s["upstream"]) for t, s in (settings or {}).items()
+                if isinstance(s, dict) and s.get("upstream"))
+
+
 def lock_is_stale(holder, timeout):
     return controller.lock_is_stale(holder, timeout)
 
@@ -99,4 +105,5 @@ class FilterModule(object):
             "lock_is_stale": lock_is_stale,
             "health_checks": health_checks,
             "max_unavailable": max_unavailable,
+            "upstreams": upstreams,
         }

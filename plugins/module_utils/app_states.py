@@ -30,6 +30,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.policy import (
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import start_time
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import rolling_restart
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
+from ansible_collections.procfile.systemd.plugins.module_utils.upstream import Upstreams
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     instance_name,
     target_name,
@@ -132,7 +133,8 @@ def resume(module, host, app, owned_types, unit_dir, state_file):
     return result
 
 
-def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, max_unavailable):
+def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, max_unavailable,
+            upstreams=None):
     unknown = sorted(set(only) - set(owned_types))
     if unknown:
         module.fail_json(msg="%s has no process type %s on this host (types: %s)"
@@ -151,7 +153,13 @@ def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, m
         # the restart stops at the first host that does not come back healthy.
         numbers = dict((t, [n for n in sorted(present[t]) if instance_name(app, t, n) in units])
                        for t in types)
-        rolled = rolling_restart(module, host, app, base_port, numbers, checks, max_unavailable)
+        proxy = Upstreams(module, host, app, base_port,
+                          dict((t, u) for t, u in (upstreams or {}).items() if t in types))
+        rolled = rolling_restart(module, host, app, base_port, numbers, checks, max_unavailable,
+                                 before_round=lambda batch: proxy.publish(dict(
+                                     (t, [n for n in ns if n not in batch.get(t, [])])
+                                     for t, ns in numbers.items())))
+        result["upstream_files"] = proxy.publish(numbers) if not rolled["msg"] else []
         result.update(healthy=rolled["healthy"], rounds=rolled["rounds"])
         if rolled["msg"]:
             result.update(msg=rolled["msg"], unhealthy=rolled["unhealthy"],
@@ -189,6 +197,7 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     paused = read_pause_record(module, p["state_file"])
 
     loaded = host.loaded_instances(app)
+    running_before = set(u for u, st in loaded.items() if st.get("ActiveState") in ACTIVE_STATES)
     present = present_instances(host, app, known_types, unit_dir, loaded)
     before = dict((t, sorted(ns)) for t, ns in present.items() if ns or t in types)
     after = allocate(present, counts, types)
@@ -198,6 +207,12 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     problem = port_clash(app, p["base_port"], after, owned, unit_dir)
     if problem:
         module.fail_json(**problem)
+    proxy = Upstreams(module, host, app, p["base_port"],
+                      dict((t, u) for t, u in (p["upstreams"] or {}).items() if t in types))
+    problems = proxy.check_paths()
+    if problems:
+        module.fail_json(msg="; ".join(problems) + ". Nothing was changed on this host.",
+                         problems=problems)
     if phase == "install":
         return install(module, host, app, types, p, lock)
 
@@ -247,6 +262,11 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
         msg=("%s is paused: units updated, no instance started (resume with --tags resume)"
              % app) if paused is not None else "",
     )
+    # What the front proxies list once applied: the wanted instances (none while paused).
+    listed = dict((t, [] if paused is not None else after[t]) for t in proxy.settings)
+    upstream_files = sorted(proxy.changes(listed))
+    result["upstream_files"] = upstream_files
+    result["changed"] = result["changed"] or bool(upstream_files)
     if module._diff:
         after_text = describe(app, after) + "".join(
             "restart %s: %s (%s)\n" % (t, " ".join(u.split("@", 1)[1].split(".")[0] for u in restart
@@ -261,6 +281,12 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     if daemon_reload:
         host.run("daemon-reload")
     if surplus:
+        # Out of the proxy's list (and the proxy reloaded) before they stop.
+        leaving = dict((t, [n for n in present[t]
+                            if instance_name(app, t, n) in running_before
+                            and instance_name(app, t, n) not in surplus])
+                       for t in proxy.settings if t in present)
+        proxy.publish(leaving)
         host.run("stop", "--", *surplus)
         host.run("disable", "--quiet", "--", *surplus)
         host.reset_failed(surplus)
@@ -292,14 +318,20 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     if restart:
         numbers = dict((t, [n for n in after[t] if instance_name(app, t, n) in restart])
                        for t in types)
+        # Each batch leaves the proxy's list before it stops; the batch before it, healthy
+        # again, is back in the same reload.
         rolled = rolling_restart(module, host, app, p["base_port"], numbers, checks,
-                                 p["max_unavailable"])
+                                 p["max_unavailable"], before_round=lambda batch: proxy.publish(
+                                     dict((t, [n for n in listed[t] if n not in batch.get(t, [])])
+                                          for t in listed)))
         result["healthy"] = result.get("healthy", []) + rolled["healthy"]
         result["rounds"] = rolled["rounds"]
         if rolled["msg"]:
             result.update(msg=rolled["msg"], unhealthy=rolled["unhealthy"],
                           restart=rolled["restarted"], not_restarted=rolled["not_restarted"])
             module.fail_json(**result)
+    # Every wanted instance answers now (or has no check): all of them in the list.
+    proxy.publish(listed)
     if record:
         write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n", 0o600)
     if p["unlock"]:

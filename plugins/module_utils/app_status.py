@@ -13,7 +13,9 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
     read_pause_record,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
+from ansible_collections.procfile.systemd.plugins.module_utils.files import read_text
 from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
+from ansible_collections.procfile.systemd.plugins.module_utils.upstream import full_setting, members_in
 
 
 def human_bytes(value):
@@ -36,7 +38,7 @@ def short_time(timestamp):
     return " ".join(parts[1:3]) if len(parts) >= 3 else (timestamp or "-")
 
 
-def status(module, host, app, owned_types, unit_dir, state_file, wanted):
+def status(module, host, app, owned_types, unit_dir, state_file, wanted, upstreams=None):
     record = read_pause_record(module, state_file)
     present = present_instances(host, app, owned_types, unit_dir)
     numbers = dict((t, set(present[t]) | set((record or {}).get(t, []))) for t in owned_types)
@@ -50,18 +52,29 @@ def status(module, host, app, owned_types, unit_dir, state_file, wanted):
                          main_pid=int(s.get("MainPID") or 0), restarts=int(s.get("NRestarts") or 0),
                          since=s.get("ActiveEnterTimestamp") or "",
                          memory=human_bytes(s.get("MemoryCurrent"))))
+    # Which instances the front proxy's list holds, as its file says (see upstream).
+    proxies = dict((t, full_setting(app, t, u)) for t, u in (upstreams or {}).items()
+                   if u and t in owned_types)
+    listed = dict((t, members_in(read_text(u["path"]), t)) for t, u in proxies.items())
+    for r in rows:
+        r["in_upstream"] = (r["unique_int"] in listed[r["type"]]) if r["type"] in listed else None
     running = dict((t, len([r for r in rows if r["type"] == t and r["state"] in ACTIVE_STATES]))
                    for t in owned_types)
     types = list(owned_types) + sorted(t for t in wanted if t not in owned_types)
     status = dict(app=app, paused=record is not None, types=[
         dict(type=t, wanted=wanted.get(t), running=running.get(t, 0)) for t in types],
-        instances=rows, paused_record=record)
+        instances=rows, paused_record=record,
+        upstreams=dict((t, dict(path=u["path"], name=u["name"], instances=listed[t]))
+                       for t, u in proxies.items()))
     state = "PAUSED (resume with --tags resume)" if record is not None else "running"
     lines = ["%s: %s%s" % (app, state, "" if owned_types else " - not deployed on this host")]
     lines.append("%-16s %6s %7s" % ("TYPE", "WANTED", "RUNNING"))
     for entry in status["types"]:
         wanted_count = "-" if entry["wanted"] is None else entry["wanted"]
         lines.append("%-16s %6s %7d" % (entry["type"], wanted_count, entry["running"]))
+    for t, u in sorted(proxies.items()):
+        lines.append("%s upstream %s (%s): %s" % (t, u["name"], u["path"], " ".join(
+            "%s.%d" % (t, n) for n in listed[t]) or "no instance"))
     width = max([len(r["unit"]) for r in rows] + [8])
     lines.append("%-*s %4s %-20s %7s %8s %-19s %7s" % (
         width, "INSTANCE", "INT", "STATE", "PID", "RESTARTS", "SINCE", "MEMORY"))

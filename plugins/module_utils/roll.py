@@ -79,11 +79,13 @@ def plan_rounds(numbers_by_type, checks, max_unavailable):
     return rounds
 
 
-def rolling_restart(module, host, app, base_port, numbers_by_type, checks, max_unavailable):
+def rolling_restart(module, host, app, base_port, numbers_by_type, checks, max_unavailable,
+                    before_round=None):
     """Restart NUMBERS_BY_TYPE ({type: [instance numbers]}) round by round, each round
     behind the health checks of its checked types. Stops at the first round that does not
     come back healthy: the instances of later rounds are not touched (they keep running
-    what they ran).
+    what they ran). BEFORE_ROUND(batch) runs before each round's restart (a front proxy
+    takes the batch out of its list there).
 
     Returns dict(restarted=[units], healthy=[...], unhealthy=[...], not_restarted=[units],
     msg=None or why the roll stopped)."""
@@ -91,6 +93,8 @@ def rolling_restart(module, host, app, base_port, numbers_by_type, checks, max_u
     restarted, healthy = [], []
     for i, batch in enumerate(rounds):
         units = [instance_name(app, t, n) for t, ns in sorted(batch.items()) for n in ns]
+        if before_round:
+            before_round(batch)
         host.run("restart", "--", *units)
         restarted += units
         ok, unhealthy, message = wait_healthy(module, app, base_port, batch, checks)

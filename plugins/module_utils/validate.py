@@ -15,6 +15,7 @@ import re
 
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile import count_variable
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import max_unavailable_error
+from ansible_collections.procfile.systemd.plugins.module_utils.upstream import upstream_errors
 from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, ENV_NAME_RE
 
 MAX_APP_LENGTH = 64
@@ -28,7 +29,7 @@ MEMORY_RE = re.compile(r"^([0-9]+[KMGT]?|[0-9]{1,2}%|100%|infinity)\Z")
 SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "TSTP", "WINCH", "KILL", "CONT")
 RESERVED_ENV = ("PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE")
 SETTING_KEYS = ("stop_signal", "stop_timeout", "restart_sec", "memory_max", "nice", "after",
-                "service", "health_check", "max_unavailable")
+                "service", "health_check", "max_unavailable", "upstream")
 HEALTH_KEYS = ("path", "timeout", "status")
 HEALTH_PATH_RE = re.compile(r"^/[\x21-\x7e]*\Z")
 # Settings that the role writes itself, from the options above or by design.
@@ -184,6 +185,12 @@ def setting_errors(where, values):
         errors.extend(after_errors(where + ".after", values["after"]))
     if values.get("health_check") is not None:
         errors.extend(health_check_errors(where + ".health_check", values["health_check"]))
+    if values.get("upstream") is not None:
+        if where == "procfile_process_defaults":
+            errors.append("procfile_process_defaults.upstream: a front proxy's list is one "
+                          "process type's; set it in procfile_process_settings[<type>]")
+        else:
+            errors.extend(upstream_errors(where + ".upstream", values["upstream"]))
     problem = max_unavailable_error(values.get("max_unavailable"))
     if problem:
         errors.append("%s.max_unavailable %r: %s" % (where, values["max_unavailable"], problem))
@@ -243,4 +250,16 @@ def validate(app, root, user, group, allow_root, environment, settings, after, t
     errors += environment_errors(environment)
     errors += settings_errors(settings, types)
     errors += after_errors("procfile_after", after)
+    errors += upstream_clashes(settings)
     return errors
+
+
+def upstream_clashes(settings):
+    """Two types cannot share one upstream file (each would overwrite the other's list)."""
+    paths = {}
+    for t, values in sorted((settings or {}).items()) if isinstance(settings, dict) else []:
+        upstream = values.get("upstream") if isinstance(values, dict) else None
+        if isinstance(upstream, dict) and isinstance(upstream.get("path"), str):
+            paths.setdefault(upstream["path"], []).append(t)
+    return ["procfile_process_settings: types %s share the upstream file %s; give each its own"
+            % (" and ".join(ts), path) for path, ts in sorted(paths.items()) if len(ts) > 1]

@@ -152,6 +152,17 @@ options:
         it did), whatever O(revision) says.
     type: bool
     default: false
+  upstreams:
+    description:
+      - Per process type, a front proxy's list of its live instances to keep in step
+        (C(path), C(format) V(nginx) or V(haproxy), C(name), C(reload) unit). In
+        O(phase=apply) and O(phase=restart), an instance leaves the list (the proxy
+        checked and reloaded) before it stops and joins once it answers its health
+        check; a rolling restart does so batch by batch. A failed check or reload puts
+        the previous file back and fails. Every phase refuses a file whose directory
+        someone other than root could change.
+    type: dict
+    default: {}
   state_file:
     description: The pause record (JSON, root-only).
     type: path
@@ -334,6 +345,11 @@ rounds:
   description: How many rounds the rolling restart took (see O(max_unavailable)).
   returned: when instances were restarted
   type: int
+upstream_files:
+  description: The front-proxy upstream files that changed (or would, in check mode).
+  returned: with phase=apply or restart
+  type: list
+  elements: str
 not_restarted:
   description: When a rolling restart stopped at a failed health check, the instances it did not restart.
   returned: when a health check failed
@@ -505,6 +521,7 @@ def run_module():
             max_unavailable=dict(type="dict", default={}),
             code_file=dict(type="path"),
             code_changed=dict(type="bool", default=False),
+            upstreams=dict(type="dict", default={}),
             env_file=dict(type="path"),
             after=dict(type="list", elements="str", default=[]),
             after_strict=dict(type="bool", default=False),
@@ -543,10 +560,10 @@ def run_module():
         # The port base the units were installed with (their marker), not a default.
         result = restart(module, host, app, owned_types, unit_dir, p["restart"],
                          mine.get("base_port") or p["base_port"], p["health_checks"],
-                         p["max_unavailable"])
+                         p["max_unavailable"], p["upstreams"])
     elif phase == "status":
         result = status(module, host, app, owned_types, unit_dir, p["state_file"],
-                        dict((t, int(c)) for t, c in p["counts"].items()))
+                        dict((t, int(c)) for t, c in p["counts"].items()), p["upstreams"])
     else:
         result = apply(module, host, app, types, p, owned, phase, lock)
     module.exit_json(**result)

@@ -97,7 +97,7 @@ def params(unit_dir, **extra):
     p = dict(counts={}, base_port=5000, restart=[], env_file=None, after=[], after_strict=False,
              state_file=None, fingerprint_file=None, fingerprint=None, health_checks={},
              unlock=None, unit_dir=unit_dir, lock_dir="/nonexistent", restart_reasons={},
-             max_unavailable={}, code_file=None)
+             max_unavailable={}, code_file=None, upstreams={})
     p.update(extra)
     return p
 
@@ -366,3 +366,47 @@ def test_new_instances_answer_before_any_instance_restarts(web3):
               health_checks=CHECKS)
     assert ["start", "--", "shop-web@4.service"] in module.calls
     assert not [c for c in module.calls if c[0] == "restart"]
+
+
+def test_each_batch_leaves_the_proxy_list_before_it_stops_and_all_are_back_at_the_end(
+        web3, tmp_path):
+    """With an nginx upstream file: when web@N restarts, the file lists the others only,
+    and nginx was checked and reloaded in between; at the end it lists all three."""
+    unit_dir, loaded, show, base, _servers = web3
+    conf = tmp_path / "conf.d"
+    conf.mkdir(mode=0o755)
+    path = str(conf / "shop-web.conf")
+    show["nginx.service"] = {"ActiveState": "active", "MainPID": "0"}
+    seen = {}
+
+    def on_restart(n):
+        with open(path) as handle:
+            seen[n] = handle.read()
+
+    module = RollingModule(loaded, show, on_restart=on_restart)
+    result = apply(module, unit_dir, ["web"], counts={"web": 3}, restart=["web"], base_port=base,
+                   health_checks=CHECKS, upstreams={"web": {"path": path}})
+    for n in (1, 2, 3):
+        listed = [m for m in (1, 2, 3) if m != n]
+        assert "web.%d" % n not in seen[n]
+        assert all("127.0.0.1:%d;  # web.%d" % (base + m, m) in seen[n] for m in listed), seen[n]
+    with open(path) as handle:
+        final = handle.read()
+    assert "upstream shop_web {" in final
+    assert all("127.0.0.1:%d;  # web.%d" % (base + m, m) in final for m in (1, 2, 3))
+    calls = [c[0] for c in module.calls if c[0] in ("restart", "reload", "-t")]
+    assert calls == ["-t", "reload", "restart", "-t", "reload", "restart", "-t", "reload",
+                     "restart", "-t", "reload"], module.calls
+    assert result["upstream_files"] == [path]
+
+
+def test_an_upstream_file_where_the_app_could_write_is_refused_before_any_call(web3, tmp_path):
+    unit_dir, loaded, show, base, _servers = web3
+    conf = tmp_path / "conf.d"
+    conf.mkdir()
+    os.chmod(str(conf), 0o777)
+    module = RollingModule(loaded, show)
+    with pytest.raises(Failed, match="conf.d can be changed by .*Nothing was changed"):
+        apply(module, unit_dir, ["web"], counts={"web": 3}, restart=["web"], base_port=base,
+              health_checks=CHECKS, upstreams={"web": {"path": str(conf / "x.conf")}})
+    assert module.calls == []
