@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run the README's commands as printed: `make test-readme`.
 
 From the README's section "Use it on your servers" it takes the `ansible.cfg` and the
@@ -10,10 +9,10 @@ runs one worker, and `vault_redis_url` gets a value), and an app in `./app`. The
 runs each command through bash exactly as printed (the only change: the clone's path
 `~/src/procfile.systemd` becomes this tree) and checks on the server what it promises.
 
-  tests/readme/run.py             boot sandbox server `readme`, run, destroy it
-  tests/readme/run.py --keep      leave the server up afterwards (to look around)
-  tests/readme/run.py --dry       no server: every ansible-playbook command with
-                                  --syntax-check (the install commands run for real)
+  .venv/bin/python tests/readme/run.py             boot sandbox server `readme`, run, destroy it
+  .venv/bin/python tests/readme/run.py --keep      leave the server up afterwards (to look around)
+  .venv/bin/python tests/readme/run.py --dry       no server: every ansible-playbook command with
+                                                  --syntax-check (the install commands run for real)
 
 The server is this test's own (--server NAME, default `readme`): it is destroyed by name
 before and after; no other server is touched.
@@ -207,7 +206,7 @@ class Run:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--server", default=os.environ.get("README_TEST_SERVER", "readme"))
     parser.add_argument("--keep", action="store_true", help="leave the server and project dir")
     parser.add_argument("--dry", action="store_true", help="syntax-check only, no server")
