@@ -22,12 +22,13 @@ export PY_COLORS := 0
 endif
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: demo demo-check test test-compat test-ansible-versions deps apt venv collection unit sanity lint molecule mutation clean distclean sandbox-image
+.PHONY: demo demo-check test test-readme test-compat test-ansible-versions deps apt venv collection unit sanity lint molecule mutation clean distclean sandbox-image
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make demo    deploy the example app into a local systemd sandbox server"
 	@echo "make test    run all tests (unit, sanity, lint, molecule on booted systemd)"
+	@echo "make test-readme   the README's commands, as printed, on a sandbox server"
 	@echo "make test-compat   the role's tests on Debian bullseye and trixie (systemd 247, 257)"
 	@echo "make test-ansible-versions   unit tests and a real deploy on ansible-core 2.16 to 2.20"
 	@echo "make clean   destroy every sandbox server (distclean: the caches and venv too)"
@@ -88,7 +89,7 @@ demo: deps apt
 # ---------------------------------------------------------------- tests
 
 test: deps
-	$(MAKE) unit sanity lint molecule
+	$(MAKE) unit sanity lint molecule test-readme
 	@echo "make test: all tests passed"
 
 unit:
@@ -136,6 +137,14 @@ molecule: sandbox-image
 	@for s in $(MOLECULE_SCENARIOS); do echo "== molecule scenario $$s"; \
 	  $(BIN)/molecule test -s $$s || { $(SANDBOX) down --all-but $(KEEP); exit 1; }; done
 	$(SANDBOX) leftovers --keep-file $(KEEP)
+
+# The README's commands as printed (tests/readme/run.py): build and install the collection
+# into a project directory, then deploy, scale, status, logs, pause, resume and restart on
+# a sandbox server of the test's own (README_TEST_SERVER, default `readme`: replaced if it
+# exists, destroyed at the end). About 70 s. README_TEST_ARGS=--dry: syntax checks only.
+README_TEST_ARGS ?=
+test-readme: deps sandbox-image
+	$(BIN)/python tests/readme/run.py $(README_TEST_ARGS)
 
 # The role's scenario on the other Debian releases' systemd: bullseye (247) and trixie
 # (257); `make test` covers bookworm (252). About 8 minutes per release.

@@ -16,6 +16,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     account_changes,
     create_account,
     env_names_diff,
+    home_to_create,
     needs_write,
     owner_ids,
     read_bytes,
@@ -90,13 +91,20 @@ def install(module, host, app, types, p, lock=None):
     account = p["account"] or {}
     user, group = account.get("user", "root"), account.get("group", "root")
     group_missing, user_missing = account_changes(user, group, bool(account.get("create")))
+    try:
+        home = home_to_create(account.get("home"), p["root"], user, user_missing)
+    except ValueError as exc:
+        module.fail_json(msg="%s. Nothing was changed on this host." % exc)
     # Root-only directories (the environment file's, the state's) must be where only
     # root can change them; the app's writable directories may be under the app's own,
     # but are never reached through a link it could have planted (see safepath).
     dirs = ([dict(path=d, owner="root", group="root", mode=0o700, trusted_parents=True,
                   what="root-only directory %s" % d) for d in p["root_dirs"]]
             + [dict(path=d, owner=user, group=group, mode=0o750, trusted_parents=False,
-                    what="procfile_writable_dirs entry %s" % d) for d in p["writable_dirs"]])
+                    what="procfile_writable_dirs entry %s" % d) for d in p["writable_dirs"]]
+            # The home of the account: the app's own, never reached through its links.
+            + ([dict(path=home, owner=user, group=group, mode=0o750, trusted_parents=False,
+                     what="procfile_home %s" % home)] if home else []))
     for d in dirs:
         owner, owner_group, mode = d["owner"], d["group"], d["mode"]
         created = (group_missing and owner_group == group) or (user_missing and owner == user)
@@ -159,7 +167,8 @@ def install(module, host, app, types, p, lock=None):
     if module.check_mode:
         return result
 
-    create_account(module, user, group, p["root"] or "/", "procfile.systemd app %s" % app,
+    create_account(module, user, group, home or p["root"] or "/",
+                   "procfile.systemd app %s" % app,
                    group_missing, user_missing)
     for d in dirs:
         if d["changing"]:

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     account_changes,
+    home_to_create,
     needs_write,
     verify_units,
     write_atomic,
@@ -87,6 +88,49 @@ def test_accounts_are_never_root_and_only_when_asked():
     assert account_changes("root", "root", True) == (False, False)
     assert account_changes("no-such-user-x", "no-such-group-x", False) == (False, False)
     assert account_changes("no-such-user-x", "no-such-group-x", True) == (True, True)
+
+
+def test_a_created_user_gets_procfile_home_outside_procfile_root():
+    assert home_to_create("/var/lib/shop", "/srv/shop", "no-such-user-x", True) == "/var/lib/shop"
+    assert home_to_create("/var/lib/shop/", "/srv/shop", "no-such-user-x", True) == "/var/lib/shop"
+    # No home asked for (a caller of the module without it): none is made.
+    assert home_to_create(None, "/srv/shop", "no-such-user-x", True) is None
+
+
+@pytest.mark.parametrize("home, message", [
+    ("/srv/shop", "inside procfile_root /srv/shop"),
+    ("/srv/shop/home", "inside procfile_root /srv/shop"),
+    ("var/lib/shop", "absolute, normalized"),
+    ("/var/lib/../shop", "absolute, normalized"),
+    ("/", "other than /"),
+])
+def test_a_created_user_never_gets_a_home_in_procfile_root_or_a_relative_one(home, message):
+    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
+        home_to_create(home, "/srv/shop", "no-such-user-x", True)
+
+
+def test_a_home_beside_procfile_root_with_a_common_prefix_is_not_inside_it():
+    assert home_to_create("/srv/shop-home", "/srv/shop", "no-such-user-x", True) == "/srv/shop-home"
+
+
+def test_an_existing_user_keeps_its_own_home(tmp_path):
+    # root's home is /root: never made, changed or checked, whatever procfile_home says.
+    assert home_to_create("/var/lib/shop", "/srv/shop", "root", False) is None
+    assert home_to_create("/srv/shop", "/srv/shop", "root", False) is None
+    # procfile_home is that user's home and exists: left as it is.
+    assert home_to_create("/root", "/srv/shop", "root", False) is None
+
+
+def test_an_existing_users_missing_home_that_is_procfile_home_is_made(monkeypatch, tmp_path):
+    """A run stopped between creating the user and its home: the next run makes it."""
+    home = str(tmp_path / "home")
+
+    class Entry:
+        pw_dir = home
+    monkeypatch.setattr("pwd.getpwnam", lambda name: Entry())
+    assert home_to_create(home, "/srv/shop", "shop", False) == home
+    os.mkdir(home)
+    assert home_to_create(home, "/srv/shop", "shop", False) is None
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
