@@ -182,6 +182,11 @@ def configure_image(rootfs: Path) -> None:
         if link.exists() or link.is_symlink():
             link.unlink()
         link.symlink_to("/dev/null")
+    # nginx's default site listens on port 80, which every server on the host network
+    # shares (and the host may use): a server's own play enables the site it needs.
+    default_site = rootfs / "etc/nginx/sites-enabled/default"
+    if default_site.is_symlink() or default_site.exists():
+        default_site.unlink()
     (rootfs / "etc/machine-id").write_text("")
     (rootfs / "root/.ssh").mkdir(mode=0o700, exist_ok=True)
     # Keep the journal across reboots of a server (journalctl -u spans boots).

@@ -28,6 +28,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - the handler's API
         if self.path == "/slow":
+            log("slow-request")
             time.sleep(3)
         body = ("%s %s\n" % (os.environ.get("PS", "?"), VERSION)).encode()
         self.send_response(200)
