@@ -410,3 +410,20 @@ def test_an_upstream_file_where_the_app_could_write_is_refused_before_any_call(w
         apply(module, unit_dir, ["web"], counts={"web": 3}, restart=["web"], base_port=base,
               health_checks=CHECKS, upstreams={"web": {"path": str(conf / "x.conf")}})
     assert module.calls == []
+
+
+def test_an_unchanged_upstream_list_is_neither_written_nor_reloaded(web3, tmp_path):
+    unit_dir, loaded, show, base, _servers = web3
+    conf = tmp_path / "conf.d"
+    conf.mkdir(mode=0o755)
+    path = str(conf / "shop-web.conf")
+    show["nginx.service"] = {"ActiveState": "active", "MainPID": "0"}
+    first = RollingModule(loaded, show)
+    assert apply(first, unit_dir, ["web"], counts={"web": 3}, base_port=base,
+                 health_checks=CHECKS, upstreams={"web": {"path": path}})["changed"]
+    assert ["reload", "nginx.service"] in first.calls
+    again = RollingModule(loaded, show)
+    result = apply(again, unit_dir, ["web"], counts={"web": 3}, base_port=base,
+                   health_checks=CHECKS, upstreams={"web": {"path": path}})
+    assert not result["changed"] and result["upstream_files"] == []
+    assert not [c for c in again.calls if c[0] in ("-t", "reload")]
