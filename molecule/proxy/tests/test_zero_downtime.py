@@ -144,8 +144,8 @@ def test_scale_down_lets_a_slow_request_finish(host):
     host.run("rm -f /tmp/zd-slow")
     host.check_output(
         "systemd-run --unit=zd-slow python3 -c \"import urllib.request;"
-        "r = urllib.request.urlopen('http://127.0.0.1:%d/slow', timeout=60);"
-        "open('/tmp/zd-slow', 'w').write(str(r.status))\"", BASE_PORT + 3)
+        "r = urllib.request.urlopen('http://127.0.0.1:%s/slow', timeout=60);"
+        "open('/tmp/zd-slow', 'w').write(str(r.status))\"", str(BASE_PORT + 3))
     assert host.run("for i in $(seq 300); do grep -q 'slow-request web.3' %s/var/events && "
                     "exit 0; sleep 0.1; done; exit 1", ROOT).rc == 0
     deploy(web_count=2, procfile_revision="v3", procfile_environment={"GREETING": "hello"})
@@ -165,7 +165,12 @@ def test_status_shows_what_the_upstream_lists(host):
 
 
 def test_a_configuration_nginx_refuses_fails_the_run_and_keeps_the_previous_file(host):
+    """A scale from 2 to 3 would add web.3 to the list, but nginx -t refuses the whole
+    configuration (another file of the user's is broken): the run fails, and the file
+    nginx would have reloaded is the previous one again."""
+    deploy(web_count=2, procfile_revision="v3", procfile_environment={"GREETING": "hello"})
     before = host.file(UPSTREAM).content_string
+    assert listed(host) == [1, 2]
     host.check_output("echo 'this is not nginx;' > /etc/nginx/conf.d/zz-broken.conf")
     try:
         rc, out = deploy(check=False, web_count=3, procfile_revision="v3",
