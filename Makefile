@@ -77,6 +77,7 @@ demo: deps apt
 	@[ -s $(DEMO_SECRETS) ] || (umask 077; $(PYTHON) -c 'import secrets; print("demo_redis_password: " + secrets.token_hex(16))' > $(DEMO_SECRETS))
 	$(DEMO_PLAY) examples/playbooks/redis.yml
 	$(DEMO_PLAY) playbooks/deploy.yml
+	$(DEMO_PLAY) examples/playbooks/nginx.yml
 	$(DEMO_PLAY) examples/playbooks/enqueue.yml
 	@$(DEMO_PLAY) playbooks/deploy.yml --tags status
 	@echo
@@ -84,6 +85,7 @@ demo: deps apt
 	@echo "  $(SANDBOX) ssh demo                                 # a shell on the server"
 	@echo "  $(SANDBOX) ssh demo systemctl list-units 'example*'"
 	@echo "  $(SANDBOX) ssh demo journalctl -f -u 'example-*'"
+	@echo "  curl http://127.0.0.1:8580/                             # web, through nginx"
 	@echo "  $(DEMO_PLAY) playbooks/deploy.yml --tags status   # or pause, resume, logs, restart"
 	@echo "  make clean                                              # destroy the sandbox"
 

@@ -8,10 +8,13 @@ sandbox=(python3 tools/sandbox.py)
 "${sandbox[@]}" ssh demo cat /proc/sys/kernel/random/boot_id
 "${sandbox[@]}" ssh demo systemctl show --property=Id,ActiveState,MainPID "'example-*@*.service'" |
   paste -d' ' - - - - | sort
-# The demo shares this machine's network: web.1 listens on 127.0.0.1:5001.
+# The demo shares this machine's network: web.1 listens on 127.0.0.1:5001, and nginx in
+# front of the web instances on 127.0.0.1:8580.
 python3 - <<'PY' >&2
 import json, urllib.request
-with urllib.request.urlopen("http://127.0.0.1:5001/", timeout=30) as response:
-    assert response.status == 200, response.status
-    print("demo web.1 answered:", json.dumps(json.load(response)))
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+for name, url in (("web.1", "http://127.0.0.1:5001/"), ("nginx", "http://127.0.0.1:8580/")):
+    with opener.open(url, timeout=30) as response:
+        assert response.status == 200, (url, response.status)
+        print("demo %s answered:" % name, json.dumps(json.load(response)))
 PY
