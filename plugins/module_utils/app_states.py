@@ -268,10 +268,10 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     result["upstream_files"] = upstream_files
     result["changed"] = result["changed"] or bool(upstream_files)
     if module._diff:
+        numbers = dict((t, " ".join(u.split("@", 1)[1].split(".")[0] for u in restart
+                                    if u in wanted_units[t])) for t in restart_why)
         after_text = describe(app, after) + "".join(
-            "restart %s: %s (%s)\n" % (t, " ".join(u.split("@", 1)[1].split(".")[0] for u in restart
-                                                    if u in wanted_units[t]), why)
-            for t, why in sorted(restart_why.items()))
+            "restart %s: %s (%s)\n" % (t, numbers[t], why) for t, why in sorted(restart_why.items()))
         result["diff"] = dict(before=describe(app, before), after=after_text,
                               before_header="%s instances" % app, after_header="%s instances" % app)
     if module.check_mode:

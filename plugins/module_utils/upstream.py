@@ -145,8 +145,8 @@ class Upstreams(object):
                 os.close(fd)
             if not only_root_can_write(st):
                 problems.append("%s: %s can be changed by %s; root writes this file, so only root "
-                                "may change its directory" % (what, os.path.dirname(s["path"]),
-                                                             who_can_write(st)))
+                                "may change its directory"
+                                % (what, os.path.dirname(s["path"]), who_can_write(st)))
                 continue
             if os.path.islink(s["path"]) or (os.path.exists(s["path"])
                                              and not os.path.isfile(s["path"])):

@@ -176,8 +176,8 @@ def test_max_unavailable_restarts_that_many_together(host):
     new = [(e[0], e[1]) for e in events(host)[mark:] if e[0] in ("stopping", "listening")]
     # web.1 and web.2 stop together; web.3 stops only once both answer again.
     assert sorted(new[:2]) == [("stopping", "web.1"), ("stopping", "web.2")], new
-    assert new.index(("stopping", "web.3")) > max(new.index(("listening", "web.1")),
-                                                   new.index(("listening", "web.2"))), new
+    back = max(new.index(("listening", "web.1")), new.index(("listening", "web.2")))
+    assert new.index(("stopping", "web.3")) > back, new
     assert most_down_at_once(events(host), mark) == 2
 
 

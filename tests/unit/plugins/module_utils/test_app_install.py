@@ -36,8 +36,8 @@ def test_no_revision_given_keeps_the_recorded_code(tmp_path):
 def test_copied_code_is_a_change_whatever_the_revision_and_a_new_release(tmp_path):
     assert code_change(stamp(tmp_path, "a1\n"), "a1", True, now=7) == \
         ("its code was copied anew", "a1\ncopied at 7")
-    assert code_change(stamp(tmp_path, name="never-written"), "", True, now=8) == ("its code was copied anew",
-                                                              "\ncopied at 8")
+    assert code_change(stamp(tmp_path, name="never-written"), "", True, now=8) == \
+        ("its code was copied anew", "\ncopied at 8")
     # The next run, copying nothing, keeps that text: its release is not due again.
     assert code_change(stamp(tmp_path, "a1\ncopied at 7\n"), "a1", False) == \
         (None, "a1\ncopied at 7")
