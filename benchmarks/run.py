@@ -6,6 +6,7 @@ it measures, and the targets are ratios (absolute times on a shared machine are 
 
   python3 benchmarks/run.py                 # the full run (about 15 minutes)
   python3 benchmarks/run.py --smoke         # 1 and 10 instances, one repeat
+  python3 benchmarks/run.py --only rolling  # one measurement (see Bench's methods)
 """
 
 import argparse
@@ -154,6 +155,20 @@ awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", b - a }'
             time.sleep(0.5)
         self.record("crash: kill -9 -> running again", samples)
 
+    def rolling(self):
+        """The price of a rolling deploy: a new version of 3 web instances that need 2 s
+        to boot, one at a time behind their health check, next to all at once."""
+        self.fresh_host()
+        self.play("roll.yml", roll_version="v0", roll_max_unavailable="1")
+        rolling, at_once = [], []
+        for repeat in range(self.repeats):
+            rolling.append(self.play("roll.yml", roll_version="r%d" % repeat,
+                                     roll_max_unavailable="1"))
+            at_once.append(self.play("roll.yml", roll_version="a%d" % repeat,
+                                     roll_max_unavailable="100%"))
+        self.record("new version, 3 x 2-s web, rolling (one at a time)", rolling)
+        self.record("new version, 3 x 2-s web, all at once (100%)", at_once)
+
     def alternatives(self, sizes):
         for total in sizes:
             counts = split(total)
@@ -205,7 +220,9 @@ awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", b - a }'
         return str(archive), sorted(p.name for p in export.iterdir())
 
     # ------------------------------------------------------------------ report
-    def report(self):
+    def report(self, stem=None):
+        """Write STEM.json and STEM.md (default: results/latest)."""
+        stem = stem or RESULTS / "latest"
         r = self.results
 
         def median(key):
@@ -243,7 +260,7 @@ awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", b - a }'
                 "repeats": self.repeats,
                 "host": "sandbox server (systemd-nspawn, Debian bookworm, systemd 252)"}
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "latest.json").write_text(json.dumps(
+        stem.with_suffix(".json").write_text(json.dumps(
             {"meta": meta, "results": r, "targets": targets, "exposure": self.exposure},
             indent=2) + "\n")
         lines = ["# Benchmarks", "",
@@ -260,7 +277,7 @@ awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", b - a }'
         for t in targets:
             met = "yes" if t["met"] else "**no**"
             lines.append("| %s | %.2f | %s | %s |" % (t["target"], t["value"], t["limit"], met))
-        (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
+        stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
         print("\n".join(lines))
 
 
@@ -268,9 +285,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--smoke", action="store_true", help="1 and 10 instances, one repeat")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=["rolling", "crash_recovery", "security"],
+                        help="run this measurement only (its results in the report)")
     args = parser.parse_args()
     bench = Bench(1 if args.smoke else args.repeats)
     sizes = [1, 10] if args.smoke else [1, 10, 50, 100]
+    if args.only:
+        try:
+            getattr(bench, args.only)()
+            bench.report(RESULTS / ("only-%s" % args.only))
+        finally:
+            subprocess.run(SANDBOX + ["down", HOST], check=False, stdout=subprocess.DEVNULL)
+        return 0
     try:
         bench.deploy_from_scratch(sizes)
         if not args.smoke:
@@ -278,6 +304,7 @@ def main():
             bench.scale()
             bench.pause_resume()
         bench.crash_recovery()
+        bench.rolling()
         bench.alternatives([10] if args.smoke else [10, 50])
         bench.security()
         bench.report()

@@ -262,8 +262,12 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
         msg=("%s is paused: units updated, no instance started (resume with --tags resume)"
              % app) if paused is not None else "",
     )
-    # What the front proxies list once applied: the wanted instances (none while paused).
-    listed = dict((t, [] if paused is not None else after[t]) for t in proxy.settings)
+    if paused is not None:
+        # Paused, the lists stay as they are: resume starts the same instances again, and
+        # they are what the lists hold.
+        proxy.settings = {}
+    # What the front proxies list once applied: the wanted instances.
+    listed = dict((t, after[t]) for t in proxy.settings)
     upstream_files = sorted(proxy.changes(listed))
     result["upstream_files"] = upstream_files
     result["changed"] = result["changed"] or bool(upstream_files)

@@ -183,3 +183,18 @@ def test_a_configuration_nginx_refuses_fails_the_run_and_keeps_the_previous_file
         host.run("rm -f /etc/nginx/conf.d/zz-broken.conf")
     deploy(web_count=3, procfile_revision="v3", procfile_environment={"GREETING": "hello"})
     assert listed(host) == [1, 2, 3]
+
+
+def test_pause_deploy_while_paused_and_resume_keep_the_list(host):
+    """A deploy while paused starts nothing and leaves the list alone; resume brings the
+    same instances back, and nginx serves them again."""
+    deploy("--tags", "pause", web_count=3, procfile_revision="v3",
+           procfile_environment={"GREETING": "hello"})
+    deploy(web_count=3, procfile_revision="v3", procfile_environment={"GREETING": "paused"})
+    assert listed(host) == [1, 2, 3]
+    deploy("--tags", "resume", web_count=3, procfile_revision="v3",
+           procfile_environment={"GREETING": "paused"})
+    assert host.run("for i in $(seq 300); do python3 -c \"import urllib.request;"
+                    "urllib.request.urlopen('http://127.0.0.1/', timeout=5)\" && exit 0; "
+                    "sleep 0.1; done; exit 1").rc == 0
+    assert listed(host) == [1, 2, 3]
