@@ -18,11 +18,17 @@ def test_release_ran_once_for_converge_and_idempotence(host):
     assert releases(host) == before
 
 
-def test_new_revision_runs_the_release_without_restarting(host, shop_pids):
+def test_new_revision_runs_the_release_then_restarts_every_instance(host, shop_pids):
+    """New code runs once deployed (issue #21): the release first, then every running
+    instance restarts; the same revision again changes nothing."""
     before, pids = releases(host), shop_pids()
     playbook("shop.yml", shop_revision="r2")
     assert releases(host) == before + 1
-    assert shop_pids() == pids
+    after = shop_pids()
+    assert sorted(after) == sorted(pids)
+    assert all(after[unit] != pid for unit, pid in pids.items()), (pids, after)
+    _rc, out = playbook("shop.yml", shop_revision="r2")
+    assert recap_changed(out) == 0 and shop_pids() == after
 
 
 def test_failing_release_stops_the_deploy_and_restarts_nothing(host, shop_pids):
@@ -32,9 +38,10 @@ def test_failing_release_stops_the_deploy_and_restarts_nothing(host, shop_pids):
     assert "release failed on purpose: the migration broke" in out
     assert releases(host) == before
     assert shop_pids() == pids
-    # Fixed: the next deploy runs the release and then applies the change.
+    # Fixed: the next deploy runs the release and then restarts the instances.
     playbook("shop.yml", shop_revision="r3")
     assert releases(host) == before + 1
+    assert all(shop_pids()[unit] != pid for unit, pid in pids.items())
     rc, out = playbook("shop.yml", shop_revision="r3")
     assert recap_changed(out) == 0
     assert releases(host) == before + 1
