@@ -46,6 +46,17 @@ def test_write_is_atomic_root_owned_with_the_mode(tmp_path):
     assert os.listdir(str(tmp_path)) == ["shop-web@.service"]
 
 
+@pytest.mark.parametrize("owner", [(0, 65534), (65534, 0), (65534, 65534)],
+                         ids=["root-other-group", "other-user-root-group", "other-both"])
+def test_a_file_not_owned_by_root_and_its_group_is_rewritten(tmp_path, owner):
+    path = str(tmp_path / "shop-web@.service")
+    write_atomic(path, GOOD, 0o644)
+    os.chown(path, *owner)
+    assert needs_write(path, GOOD, 0o644)
+    # The owner asked for, exactly: then nothing to do.
+    assert not needs_write(path, GOOD, 0o644, uid=owner[0], gid=owner[1])
+
+
 def test_a_rewrite_is_a_rename_readers_keep_the_whole_old_file(tmp_path):
     # A reader that opened the file before the write (systemd reading a unit, say) must
     # keep reading the old content whole: only a rename of a new file over the old one
@@ -88,6 +99,25 @@ def test_accounts_are_never_root_and_only_when_asked():
     assert account_changes("root", "root", True) == (False, False)
     assert account_changes("no-such-user-x", "no-such-group-x", False) == (False, False)
     assert account_changes("no-such-user-x", "no-such-group-x", True) == (True, True)
+
+
+def _missing(name):
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("user, group, expected", [
+    ("root", "root", (False, False)),
+    ("root", "shop", (True, False)),
+    ("shop", "root", (False, True)),
+    ("shop", "shop", (True, True)),
+])
+def test_a_missing_root_account_is_never_created(monkeypatch, user, group, expected):
+    # A host whose passwd and group databases lack root (a broken NSS, a bare
+    # container): root is still never created, by name.
+    monkeypatch.setattr("grp.getgrnam", _missing)
+    monkeypatch.setattr("pwd.getpwnam", _missing)
+    assert account_changes(user, group, True) == expected
+    assert account_changes(user, group, False) == (False, False)
 
 
 def test_a_created_user_gets_procfile_home_outside_procfile_root():

@@ -1,11 +1,18 @@
 """UNIQUE_INT allocation: unique per app, stable, lowest free numbers, highest removed."""
 
+import codecs
+import locale
+import os
+import threading
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import (
     allocate,
     enabled_instances,
+    read_markers,
     scan_owned_units,
 )
 
@@ -69,3 +76,90 @@ def test_scan_owned_units_and_enabled(tmp_path):
     assert owned["shop"]["target"] == str(tmp_path / "shop.target")
     assert owned["shop"]["base_port"] == 5000
     assert enabled_instances(str(tmp_path), "shop", ["web"]) == {"web": [1, 12]}
+
+
+def test_scan_result_exactly_and_what_it_skips(tmp_path):
+    def unit(name, text):
+        (tmp_path / name).write_text(text)
+        return str(tmp_path / name)
+
+    web = unit("shop-web@.service", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=web\n"
+                                    "X-ProcfileBasePort=5000\n")
+    worker = unit("shop-worker@.service", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=worker\n"
+                                          "X-ProcfileBasePort=none\n")
+    target = unit("shop.target", "[Unit]\nX-ProcfileApp=shop\n")
+    # Marked as shop's, but not by the names shop's units have: "other" (left over).
+    renamed = unit("shop-old@.service", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=web\n")
+    untyped = unit("shop-extra.service", "[Unit]\nX-ProcfileApp=shop\n")
+    # Not procfile.systemd's: no app marker, or not a unit file it writes.
+    unit("shop-foo@.service", "[Unit]\nX-ProcfileType=foo\n")
+    unit("shop.socket", "[Unit]\nX-ProcfileApp=shop\n")
+    unit("shop-web@.service.bak", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=web\n")
+    # Not files: a link (to one of shop's own units), a directory, a FIFO.
+    (tmp_path / "shop-link@.service").symlink_to(web)
+    (tmp_path / "shop-dir.service").mkdir()
+    fifo = str(tmp_path / "shop-fifo.service")
+    os.mkfifo(fifo)
+    # The FIFO holds markers, and its write end stays open until the scan is over: a scan
+    # that read it would see the markers, then wait; the watchdog ends that wait (for a
+    # test that fails, never one that passes), whatever the time the scan takes.
+    fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    os.write(fd, b"[Unit]\nX-ProcfileApp=shop\n")
+    over, unread = threading.Event(), []
+
+    def watchdog():
+        if not over.wait(120):
+            os.close(fd)
+
+    guard = threading.Thread(target=watchdog, daemon=True)
+    guard.start()
+    try:
+        owned = scan_owned_units(str(tmp_path))
+    finally:
+        over.set()
+        guard.join()
+    unread.append(os.read(fd, 100))
+    os.close(fd)
+    assert owned == {
+        "shop": {"templates": {"web": web, "worker": worker}, "target": target,
+                 # The web's: the worker's is not a number.
+                 "base_port": 5000,
+                 "other": [untyped, renamed]},
+    }
+    # Nothing was taken out of the FIFO.
+    assert unread == [b"[Unit]\nX-ProcfileApp=shop\n"]
+
+
+def test_scan_without_a_target_or_a_base_port(tmp_path):
+    (tmp_path / "shop-worker@.service").write_text("[Unit]\nX-ProcfileApp=shop\n"
+                                                   "X-ProcfileType=worker\n")
+    assert scan_owned_units(str(tmp_path)) == {
+        "shop": {"templates": {"worker": str(tmp_path / "shop-worker@.service")},
+                 "target": None, "base_port": None, "other": []}}
+    assert scan_owned_units(str(tmp_path / "no-such-dir")) == {}
+
+
+def test_read_markers(tmp_path):
+    path = tmp_path / "u.service"
+    path.write_text("[Unit]\nDescription=x\nX-ProcfileApp=shop\n  X-ProcfileType=web\n"
+                    "X-Procfile=bare\nX-ProcfileBasePort=5000 \n")
+    # Whole lines only, the value as written (trailing blank too).
+    assert read_markers(str(path)) == {"X-ProcfileApp": "shop", "X-ProcfileBasePort": "5000 "}
+    path.write_text("[Unit]\nDescription=x\n")
+    assert read_markers(str(path)) is None
+    assert read_markers(str(tmp_path / "missing.service")) is None
+    # Only the first 64 KiB are read.
+    path.write_text("#" * 65536 + "\nX-ProcfileApp=shop\n")
+    assert read_markers(str(path)) is None
+
+
+def test_enabled_instances_without_a_wants_directory(tmp_path):
+    assert enabled_instances(str(tmp_path), "shop", ["web", "worker"]) == {"web": [], "worker": []}
+
+
+@pytest.mark.skipif(codecs.lookup(locale.getpreferredencoding(False)).name != "utf-8",
+                    reason="unit files are read in the locale's encoding")
+def test_read_markers_of_a_file_that_is_not_text(tmp_path):
+    path = tmp_path / "u.service"
+    path.write_bytes(b"[Unit]\nX-ProcfileApp=\xff\n")
+    assert read_markers(str(path)) is None

@@ -5,7 +5,11 @@ import multiprocessing
 import os
 import threading
 import time
+import types
 
+import pytest
+
+from ansible_collections.procfile.systemd.plugins.module_utils import lock as lock_module
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     acquire,
     acquire_waiting,
@@ -76,6 +80,7 @@ def test_unreadable_lock_is_never_taken(tmp_path):
     acquired, holder, _took_over = acquire(path, A)
     assert not acquired and holder["token"] == "unreadable"
     assert describe(holder) == "an unreadable lock ('garbage')"
+    assert describe({"token": "unreadable"}) == "an unreadable lock ('')"
 
 
 def _hold_for(path, seconds, ready, let_go=None):
@@ -194,3 +199,42 @@ def test_waiting_takes_over_and_dry_runs_like_acquire(tmp_path):
     acquired, _holder, took_over = acquire_waiting(path, B, steal=A["token"], wait=0)
     assert acquired and took_over["token"] == A["token"]
     assert read_holder(path)["token"] == B["token"]
+
+
+# 2023-11-14 22:13:20 UTC: a lease's acquired_at, and clock readings after (or before) it.
+SINCE = 1700000000
+
+
+@pytest.mark.parametrize("holder, now, expected", [
+    (dict(A, acquired_at=SINCE), SINCE + 90,
+     "run ctl:boot:100:5 (ansible-playbook pid 100 of root on controller ctl, "
+     "90 s ago, at 2023-11-14 22:13:20 UTC)"),
+    # A fraction of a second is cut off, not rounded.
+    (dict(A, acquired_at=SINCE), SINCE + 3599.9,
+     "run ctl:boot:100:5 (ansible-playbook pid 100 of root on controller ctl, "
+     "3599 s ago, at 2023-11-14 22:13:20 UTC)"),
+    (dict(A, acquired_at=SINCE), SINCE,
+     "run ctl:boot:100:5 (ansible-playbook pid 100 of root on controller ctl, "
+     "0 s ago, at 2023-11-14 22:13:20 UTC)"),
+    # A controller clock behind the host's: never a negative age.
+    (dict(A, acquired_at=SINCE), SINCE - 30,
+     "run ctl:boot:100:5 (ansible-playbook pid 100 of root on controller ctl, "
+     "0 s ago, at 2023-11-14 22:13:20 UTC)"),
+    # 0 is a time (the epoch), not a missing one.
+    ({"token": "t", "acquired_at": 0}, 61,
+     "run t (ansible-playbook pid ? of ? on controller ?, 61 s ago, at 1970-01-01 00:00:00 UTC)"),
+    # No acquired_at (a lease written by hand, say): no age at all.
+    ({"token": "t"}, SINCE, "run t (ansible-playbook pid ? of ? on controller ?)"),
+], ids=["90-s", "fraction-cut-off", "same-second", "clock-behind", "epoch", "no-acquired-at"])
+def test_describe_says_how_long_ago_and_when_in_utc(holder, now, expected):
+    assert describe(holder, now=now) == expected
+
+
+def test_describe_reads_the_clock_when_not_given_one(monkeypatch):
+    # A fake clock for the lock module only: the age is computed, never measured.
+    clock = types.SimpleNamespace(time=lambda: SINCE + 42, strftime=time.strftime,
+                                  gmtime=time.gmtime)
+    monkeypatch.setattr(lock_module, "time", clock)
+    assert describe(dict(A, acquired_at=SINCE)) == (
+        "run ctl:boot:100:5 (ansible-playbook pid 100 of root on controller ctl, "
+        "42 s ago, at 2023-11-14 22:13:20 UTC)")

@@ -1,5 +1,7 @@
 """Unit tests of the Procfile parser: every rule, accepted and rejected."""
 
+import os
+
 import pytest
 
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
@@ -231,6 +233,28 @@ def test_error_names_the_source():
     ("echo $", []),
     ("echo {{UNIQUE_INT}}", []),
     ("echo '$A", []),
+    # ${ at the very end, or with no name after it.
+    ("echo ${", []),
+    ("${", []),
+    ("$A ${", ["A"]),
+    ("${A", ["A"]),
+    ("${ A} ${}", []),
+    # A ' right after $ ($'...', the shell's C-string) still quotes what follows.
+    ("echo $'$A' $B", ["B"]),
+    ("$'", []),
+    ("$'x", []),
+    # The text after a closing quote is read again, from its very first character.
+    ("'a'$B", ["B"]),
+    ("'$A'${B}'$C'", ["B"]),
+    ("echo ''$A", ["A"]),
+    # What follows ${ is read from its first character on, a quote too.
+    ("${'$A'} $B", ["B"]),
+    # An unterminated single quote runs to the end of the command.
+    ("'it $A ${B}", []),
+    ("$A 'it $B \"$C\"", ["A"]),
+    ("echo \\", []),
+    ("\"'$A'\"", ["A"]),
+    ("$${A}", []),
 ])
 def test_referenced_variables(command, expected):
     assert referenced_variables(command) == expected
@@ -279,3 +303,162 @@ def test_read_procfile(tmp_path):
     path = tmp_path / "Procfile"
     path.write_bytes(b"web: a\r\nworker: b")
     assert names(read_procfile(str(path))) == ["web", "worker"]
+
+
+# ----------------------------------------------------------------------------- exact messages
+# Each rule's message word for word, and the line it names (blank and comment lines
+# counted): what a user reads in a failed deploy.
+
+@pytest.mark.parametrize("text, line, rule, detail", [
+    ("web: a\n\n<<<<<<< HEAD\n", 3, "merge-conflict",
+     "merge conflict marker '<<<<<<<': resolve the conflict first"),
+    ("web: a\n  |||||||  base\n", 2, "merge-conflict",
+     "merge conflict marker '|||||||': resolve the conflict first"),
+    # A marker line has no colon and may hold anything: the marker is what is named.
+    ("# c\n=======\x1b\n", 2, "merge-conflict",
+     "merge conflict marker '=======': resolve the conflict first"),
+    ("# c\nweb: a\x1bb\n", 2, "control-character", "control character U+001B is not allowed"),
+    ("web: a\x7f\n", 1, "control-character", "control character U+007F is not allowed"),
+    # A control character is found before a missing colon.
+    ("web: a\n\x0bno colon\n", 2, "control-character",
+     "control character U+000B is not allowed"),
+    ("web: a\n\n\njust some text\n", 4, "syntax",
+     "expected 'NAME: COMMAND', found no colon in 'just some text'"),
+    ("x" * 61 + "\n", 1, "syntax",
+     u"expected 'NAME: COMMAND', found no colon in '" + "x" * 60 + u"…'"),
+    ("web: a\n : run\n", 2, "name", "missing process name before ':'"),
+    # The name is checked before the command.
+    (":\n", 1, "name", "missing process name before ':'"),
+    ("x" * 64 + ": run\n", 1, "name",
+     u"process name '" + "x" * 60 + u"…' is 64 characters long; at most 63"),
+    ("# c\nfoo.bar: run\n", 2, "name",
+     "invalid process name 'foo.bar': use letters, digits, '-' and '_', starting with a "
+     "letter or digit"),
+    ("web: a\nworker:\t \n", 2, "empty-command", "process 'worker' has an empty command"),
+    ("web: a\nworker: b\n\nweb: c\n", 4, "duplicate-name",
+     "process 'web' is already defined on line 1"),
+    ("# c\nworker-beat: a\nweb: b\nworker_beat: c\n", 4, "count-variable-collision",
+     "processes 'worker-beat' (line 2) and 'worker_beat' both map to the inventory variable "
+     "'worker_beat_count'; rename one"),
+    ("# only\n\n", 0, "empty", "no process entries (the file is empty or only comments)"),
+    (b"web: a\nworker: \xff\n", 2, "encoding",
+     "byte 0xff is not valid UTF-8; a Procfile must be UTF-8 text"),
+    (b"\xef\xbb\xbfweb: a\r\n\r\nworker: \xc3\x28\n", 3, "encoding",
+     "byte 0xc3 is not valid UTF-8; a Procfile must be UTF-8 text"),
+    (b"\xfeweb: a\n", 1, "encoding",
+     "byte 0xfe is not valid UTF-8; a Procfile must be UTF-8 text"),
+    (b"#" * (MAX_BYTES + 1), 0, "size",
+     "file is 1048577 bytes; a Procfile may have at most 1048576 (1 MiB)"),
+    # 1 MiB of characters, one byte over in UTF-8: counted in bytes.
+    (u"#" * (MAX_BYTES - 1) + u"\u00e9", 0, "size", "text is larger than 1 MiB"),
+], ids=["conflict-ours", "conflict-base", "conflict-first", "control-esc", "control-del",
+        "control-before-syntax", "syntax", "syntax-shortened", "name-missing", "name-first",
+        "name-too-long", "name-invalid", "empty-command", "duplicate-name", "count-collision",
+        "empty", "encoding", "encoding-bom-crlf", "encoding-first-line", "size-bytes",
+        "size-text"])
+def test_each_rule_says_exactly_what_and_where(text, line, rule, detail):
+    err = rejected(text, source="/srv/shop/Procfile")
+    where = "/srv/shop/Procfile, line %d" % line if line else "/srv/shop/Procfile"
+    assert err.to_dict() == {"file": "/srv/shop/Procfile", "line": line, "rule": rule,
+                             "detail": detail, "msg": "%s: %s [rule: %s]" % (where, detail, rule)}
+    assert str(err) == err.to_dict()["msg"]
+    assert (err.source, err.line, err.rule, err.detail) == (
+        "/srv/shop/Procfile", line, rule, detail)
+
+
+def test_exactly_one_mib_is_accepted():
+    command = "x" * (MAX_BYTES - len("web: \n"))
+    assert parse(("web: %s\n" % command).encode())[0]["command"] == command
+    assert parse(u"web: %s\n" % command)[0]["command"] == command
+    # Counted in UTF-8 bytes, not characters.
+    assert parse(u"web: %s\u00e9\n" % command[2:])[0]["command"] == command[2:] + u"\u00e9"
+
+
+# ----------------------------------------------------------------------------- exact file choice
+
+def test_select_procfile_reasons_word_for_word(tmp_path):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    (tmp_path / "Procfile_staging").write_text("web: b\n")
+    top = str(tmp_path)
+    assert select_procfile(top, "staging") == (
+        str(tmp_path / "Procfile_staging"), "Procfile_staging exists for env 'staging'")
+    assert select_procfile(top, "production") == (
+        str(tmp_path / "Procfile"), "no Procfile_production in %s; using Procfile" % top)
+    assert select_procfile(top) == (str(tmp_path / "Procfile"), "no env given; using Procfile")
+    # An empty env is no env: Procfile_ is never looked for.
+    (tmp_path / "Procfile_").write_text("web: c\n")
+    assert select_procfile(top, "") == (str(tmp_path / "Procfile"), "no env given; using Procfile")
+
+
+def test_select_procfile_takes_only_regular_files(tmp_path):
+    (tmp_path / "Procfile_staging").mkdir()
+    (tmp_path / "Procfile").write_text("web: a\n")
+    assert select_procfile(str(tmp_path), "staging")[0] == str(tmp_path / "Procfile")
+
+
+@pytest.mark.parametrize("env, detail", [
+    ("staging", "no Procfile or Procfile_staging in directory %s"),
+    (None, "no Procfile in directory %s"),
+])
+def test_select_procfile_missing_is_a_file_level_error(tmp_path, env, detail):
+    (tmp_path / "Procfile").mkdir()  # a directory named Procfile is no Procfile
+    top = str(tmp_path)
+    with pytest.raises(ProcfileError) as info:
+        select_procfile(top, env)
+    assert info.value.to_dict() == {
+        "file": top, "line": 0, "rule": "missing", "detail": detail % top,
+        "msg": "%s: %s [rule: missing]" % (top, detail % top)}
+
+
+def test_select_procfile_no_such_path(tmp_path):
+    path = str(tmp_path / "nope")
+    with pytest.raises(ProcfileError) as info:
+        select_procfile(path, "staging")
+    assert info.value.to_dict() == {
+        "file": path, "line": 0, "rule": "missing",
+        "detail": "no such file or directory: %s" % path,
+        "msg": "%s: no such file or directory: %s [rule: missing]" % (path, path)}
+
+
+# ----------------------------------------------------------------------------- file-level errors
+
+def read_rejected(path, **kwargs):
+    with pytest.raises(ProcfileError) as info:
+        read_procfile(path, **kwargs)
+    return info.value
+
+
+def test_read_procfile_size_is_a_file_level_error(tmp_path):
+    path = tmp_path / "Procfile"
+    path.write_bytes(b"#" * (MAX_BYTES + 1))
+    detail = "file is 1048577 bytes; a Procfile may have at most 1048576 (1 MiB)"
+    assert read_rejected(str(path)).to_dict() == {
+        "file": str(path), "line": 0, "rule": "size", "detail": detail,
+        "msg": "%s: %s [rule: size]" % (path, detail)}
+    path.write_bytes(b"#" * (MAX_BYTES - 6) + b"\nw: x\n")  # 1 MiB exactly
+    assert names(read_procfile(str(path))) == ["w"]
+
+
+def test_read_procfile_missing_file_is_a_file_level_read_error(tmp_path):
+    path = str(tmp_path / "Procfile")
+    assert read_rejected(path).to_dict() == {
+        "file": path, "line": 0, "rule": "read", "detail": "cannot read: No such file or directory",
+        "msg": "%s: cannot read: No such file or directory [rule: read]" % path}
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir], ids=["fifo", "directory"])
+def test_read_procfile_not_regular_is_a_file_level_error(tmp_path, make):
+    path = str(tmp_path / "Procfile")
+    make(path)
+    detail = "is not a regular file (a FIFO, device or directory); not read"
+    assert read_rejected(path).to_dict() == {
+        "file": path, "line": 0, "rule": "not-regular", "detail": detail,
+        "msg": "%s: %s [rule: not-regular]" % (path, detail)}
+
+
+def test_read_procfile_as_root_reads_as_root(tmp_path):
+    # root is not an app user to drop to: the file is read directly (a 0600 file too).
+    path = tmp_path / "Procfile"
+    path.write_text("web: a\n")
+    os.chmod(str(path), 0o600)
+    assert names(read_procfile(str(path), as_user="root")) == ["web"]

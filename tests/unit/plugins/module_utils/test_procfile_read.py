@@ -11,6 +11,7 @@ import tempfile
 
 import pytest
 
+from ansible_collections.procfile.systemd.plugins.module_utils import procfile as procfile_module
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
     ProcfileError,
     read_procfile,
@@ -95,3 +96,31 @@ def test_parse_errors_quote_only_the_offending_line(app):
     err = refused(os.path.join(app, "Procfile"), app, as_user="nobody")
     assert (err.rule, err.line) == ("syntax", 2)
     assert "web: ok" not in str(err) and "worker" not in str(err)
+
+
+def test_the_app_users_uid_decides_not_its_group(app, monkeypatch):
+    # An app user whose primary group is root (gid 0) is still not root: the file is read
+    # as its uid, and a root-only file is refused, word for word.
+    monkeypatch.setattr(procfile_module, "account", lambda user: (65534, 0, [0]))
+    path = os.path.join(app, "Procfile")
+    with open(path, "w") as handle:
+        handle.write("web: serve\n")
+    os.chmod(path, 0o600)
+    err = refused(path, app, as_user="shop")
+    detail = ("cannot read as the app's user 'shop' (its processes run as that user and must be "
+              "able to read their code): Permission denied")
+    assert err.to_dict() == {"file": path, "line": 0, "rule": "read", "detail": detail,
+                             "msg": "%s: %s [rule: read]" % (path, detail)}
+    # Made readable to its group (root's), the same file is read: as uid 65534 in group 0.
+    os.chmod(path, 0o640)
+    assert [p["name"] for p in read_procfile(path, root=app, as_user="shop")] == ["web"]
+
+
+def test_an_app_user_that_is_root_reads_as_root(app, monkeypatch):
+    # uid 0, whatever its group: read directly, a root-only file too.
+    monkeypatch.setattr(procfile_module, "account", lambda user: (0, 65534, [65534]))
+    path = os.path.join(app, "Procfile")
+    with open(path, "w") as handle:
+        handle.write("web: serve\n")
+    os.chmod(path, 0o600)
+    assert [p["name"] for p in read_procfile(path, root=app, as_user="admin")] == ["web"]

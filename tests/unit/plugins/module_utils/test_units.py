@@ -45,6 +45,11 @@ def test_unique_int_becomes_the_instance_specifier():
     ("$HOME `id` \\n", '"\\$HOME \\`id\\` \\\\n"'),
     ("line\nbreak", '"line\nbreak"'),
     ("100% #x ;y", '"100% #x ;y"'),
+    # Only \\ " ` $ are escaped, the four systemd's env-file parser unescapes inside double
+    # quotes: before any other character (an X) it keeps the backslash, which would arrive.
+    ("X", '"X"'),
+    ("XX x", '"XX x"'),
+    ("\\X", '"\\\\X"'),
 ])
 def test_env_file_value(value, quoted):
     assert env_file_value(value) == quoted
