@@ -107,8 +107,11 @@ def test_a_failing_health_check_stops_the_roll_out(fleet):
                           procfile_process_settings={"web": {"health_check": {"path": "/health", "timeout": 4}}})
     assert rc != 0
     assert "fatal: [fleet-web-1]" in output
-    assert "health check failed for 2 instance(s) of fleet" in output
+    # Inside fleet-web-1 the roll stops at its first instance: web@2 is never restarted.
+    assert "health check failed for 1 instance(s) of fleet" in output
     assert "fleet-web@1.service (http://127.0.0.1:6001/health): HTTP status 500" in output
+    assert "not restarted keep running the previous version (fleet-web@2.service)" in \
+        " ".join(output.split()), output[-3000:]
     for name, before in untouched.items():
         assert snapshot(name) == before, name
     # The next good deploy rolls everything forward again.
@@ -120,6 +123,7 @@ def test_a_failing_health_check_stops_the_roll_out(fleet):
 def test_a_rolling_restart_stops_at_the_first_host_that_comes_back_unhealthy(fleet):
     web_1, web_2 = fleet["fleet-web-1"], fleet["fleet-web-2"]
     pid_2 = props(web_2, "fleet-web@1.service", "MainPID")["MainPID"]
+    pid_1_2 = props(web_1, "fleet-web@2.service", "MainPID")["MainPID"]
     web_1.run("touch /srv/fleet/unhealthy")
     try:
         rc, output = playbook(DEPLOY, "--tags", "restart", check=False, procfile_serial=1,
@@ -128,8 +132,10 @@ def test_a_rolling_restart_stops_at_the_first_host_that_comes_back_unhealthy(fle
         web_1.run("rm -f /srv/fleet/unhealthy")
     assert rc != 0
     assert "fatal: [fleet-web-1]" in output
-    assert "health check failed for 2 instance(s) of fleet" in output
-    assert "fleet-web@2.service (http://127.0.0.1:6002/health): HTTP status 500" in output
+    # The roll inside fleet-web-1 stops at web@1; its web@2 and all of fleet-web-2 keep running.
+    assert "health check failed for 1 instance(s) of fleet" in output
+    assert "fleet-web@1.service (http://127.0.0.1:6001/health): HTTP status 500" in output
+    assert props(web_1, "fleet-web@2.service", "MainPID")["MainPID"] == pid_1_2
     assert props(web_2, "fleet-web@1.service", "MainPID")["MainPID"] == pid_2
     # The failed restart gave the lock back: a healthy rolling restart reaches web-2 as well.
     _rc, output = playbook(DEPLOY, "--tags", "restart", procfile_serial=1)
