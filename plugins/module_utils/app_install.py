@@ -62,7 +62,10 @@ def code_change(code_file, revision, copied, now=None):
     stamp's text is part of the release fingerprint: copied code runs the release too."""
     if not code_file:
         return None, revision or ""
-    recorded = (read_text(code_file) or "").strip()
+    # Only the final newline goes: a stamp of copied code without a revision starts with
+    # an empty line, which must read back the same (it is part of the fingerprint).
+    data = read_bytes(code_file)
+    recorded = data.decode("utf-8", "replace").rstrip("\n") if data else ""
     recorded_revision = recorded.split("\n", 1)[0]
     if revision and revision != recorded_revision:
         return ("new revision %s, was %s" % (revision, recorded_revision) if recorded_revision

@@ -45,3 +45,14 @@ def test_copied_code_is_a_change_whatever_the_revision_and_a_new_release(tmp_pat
 
 def test_without_a_stamp_file_the_revision_alone_counts(tmp_path):
     assert code_change(None, "a1", True) == (None, "a1")
+
+
+def test_copied_code_without_a_revision_reads_back_the_same(tmp_path):
+    """The stamp of a copy without a revision starts with an empty line; the next run,
+    copying nothing, must find the same text, or its release would be due again (the
+    example app's second deploy once ran its release and changed)."""
+    path = stamp(tmp_path)
+    _reason, text = code_change(path, "", True, now=9)
+    with open(path, "w") as handle:
+        handle.write(text + "\n")
+    assert code_change(path, "", False) == (None, text)
