@@ -20,6 +20,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     needs_write,
     owner_ids,
     read_bytes,
+    read_exact,
     read_text,
     sha1,
     verify_units,
@@ -64,8 +65,7 @@ def code_change(code_file, revision, copied, now=None):
         return None, revision or ""
     # Only the final newline goes: a stamp of copied code without a revision starts with
     # an empty line, which must read back the same (it is part of the fingerprint).
-    data = read_bytes(code_file)
-    recorded = data.decode("utf-8", "replace").rstrip("\n") if data else ""
+    recorded = (read_exact(code_file) or "").rstrip("\n")
     recorded_revision = recorded.split("\n", 1)[0]
     if revision and revision != recorded_revision:
         return ("new revision %s, was %s" % (revision, recorded_revision) if recorded_revision

@@ -14,11 +14,8 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
 from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
-from ansible_collections.procfile.systemd.plugins.module_utils.upstream import (
-    full_setting,
-    members_in,
-    read_file,
-)
+from ansible_collections.procfile.systemd.plugins.module_utils.files import read_exact
+from ansible_collections.procfile.systemd.plugins.module_utils.upstream import full_setting, members_in
 
 
 def human_bytes(value):
@@ -58,7 +55,7 @@ def status(module, host, app, owned_types, unit_dir, state_file, wanted, upstrea
     # Which instances the front proxy's list holds, as its file says (see upstream).
     proxies = dict((t, full_setting(app, t, u)) for t, u in (upstreams or {}).items()
                    if u and t in owned_types)
-    listed = dict((t, members_in(read_file(u["path"]), t)) for t, u in proxies.items())
+    listed = dict((t, members_in(read_exact(u["path"]), t)) for t, u in proxies.items())
     for r in rows:
         r["in_upstream"] = (r["unique_int"] in listed[r["type"]]) if r["type"] in listed else None
     running = dict((t, len([r for r in rows if r["type"] == t and r["state"] in ACTIVE_STATES]))

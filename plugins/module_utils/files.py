@@ -28,6 +28,13 @@ def read_bytes(path):
         return None
 
 
+def read_exact(path):
+    """The file's text as it is (None when there is none). read_text strips: use this
+    where the text is compared or kept byte for byte."""
+    data = read_bytes(path)
+    return data.decode("utf-8", "replace") if data is not None else None
+
+
 def read_text(path):
     try:
         with open(path) as handle:

@@ -19,7 +19,7 @@ import os
 import re
 import time
 
-from ansible_collections.procfile.systemd.plugins.module_utils.files import read_bytes, write_atomic
+from ansible_collections.procfile.systemd.plugins.module_utils.files import read_exact, write_atomic
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import parent_pid
 from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     UnsafePath,
@@ -99,12 +99,6 @@ def members_in(text, process_type):
                                              text or ""))
 
 
-def read_file(path):
-    """The file's text exactly (None when there is none)."""
-    data = read_bytes(path)
-    return data.decode("utf-8", "replace") if data is not None else None
-
-
 def _children(pid):
     if not pid:
         return set()
@@ -164,7 +158,7 @@ class Upstreams(object):
             if t not in numbers_by_type:
                 continue
             text = self.text(t, numbers_by_type[t])
-            if read_file(s["path"]) != text:
+            if read_exact(s["path"]) != text:
                 found[s["path"]] = (t, text)
         return found
 
@@ -175,7 +169,7 @@ class Upstreams(object):
         changed = self.changes(numbers_by_type)
         if not changed:
             return []
-        previous = dict((path, read_file(path)) for path in changed)
+        previous = dict((path, read_exact(path)) for path in changed)
         for path, (_t, text) in changed.items():
             write_atomic(path, text, 0o644)
         units = sorted(set(self.settings[t]["reload"] for t, _text in changed.values()))
