@@ -35,7 +35,7 @@ def input_errors(inputs):
     return validate.validate(
         inputs["app"], inputs["root"], inputs["user"], inputs["group"], inputs["allow_root"],
         inputs["environment"], inputs["settings"], inputs["after"], inputs["types"],
-        inputs.get("defaults"))
+        inputs.get("defaults"), inputs.get("shell", "/bin/sh"))
 
 
 def instance_counts(types, scale, count_values, default, maximum):
@@ -90,6 +90,16 @@ def upstreams(settings):
                 if isinstance(s, dict) and s.get("upstream"))
 
 
+def shells(settings, shell):
+    """{variable: path} of every shell the units run commands with: SHELL
+    (procfile_shell) and each type's own in SETTINGS (procfile_process_settings)."""
+    found = {"procfile_shell": shell}
+    for t, values in sorted((settings or {}).items()):
+        if isinstance(values, dict) and values.get("shell"):
+            found["procfile_process_settings[%r].shell" % t] = values["shell"]
+    return found
+
+
 def lock_is_stale(holder, timeout):
     return controller.lock_is_stale(holder, timeout)
 
@@ -106,4 +116,5 @@ class FilterModule(object):
             "health_checks": health_checks,
             "max_unavailable": max_unavailable,
             "upstreams": upstreams,
+            "shells": shells,
         }

@@ -24,6 +24,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import lock_path, release
 from ansible_collections.procfile.systemd.plugins.module_utils.policy import (
     missing_after_units,
+    missing_shells,
     port_clash,
     unit_name_conflict,
 )
@@ -186,6 +187,9 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     if problem:
         module.fail_json(**problem)
     if phase == "install":
+        problem = missing_shells(p["shells"])
+        if problem:
+            module.fail_json(**problem)
         problem = missing_after_units(host, p["after"])
         if problem and p["after_strict"]:
             problem["msg"] += " (procfile_after_strict: true)"

@@ -71,6 +71,21 @@ def port_clash(app, base_port, after, owned, unit_dir):
     return None
 
 
+def missing_shells(shells):
+    """The shells the units would run commands with that this host lacks: {variable: path}
+    in, the problem out. systemd would only find out at the first start, with every unit
+    already written and the old instances stopped."""
+    missing = dict((variable, path) for variable, path in sorted(shells.items())
+                   if not (os.path.isfile(path) and os.access(path, os.X_OK)))
+    if not missing:
+        return None
+    return dict(msg="; ".join("%s %r: this host has no such shell (install it, or choose "
+                              "another)" % (variable, path)
+                              for variable, path in sorted(missing.items()))
+                + ". Nothing was changed on this host.",
+                missing_shells=missing)
+
+
 def missing_after_units(systemctl, units):
     """Backing services named in procfile_after that the host does not have (ordering
     after them would mean nothing), with the message to give."""

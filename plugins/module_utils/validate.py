@@ -29,7 +29,11 @@ MEMORY_RE = re.compile(r"^([0-9]+[KMGT]?|[0-9]{1,2}%|100%|infinity)\Z")
 SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "TSTP", "WINCH", "KILL", "CONT")
 RESERVED_ENV = ("PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE")
 SETTING_KEYS = ("stop_signal", "stop_timeout", "restart_sec", "memory_max", "nice", "after",
-                "service", "health_check", "max_unavailable", "upstream")
+                "service", "health_check", "max_unavailable", "upstream", "shell")
+# The shells a command may run under: the unit's wrapper (trap, $((...)), eval, set --)
+# is POSIX shell, and these are the POSIX shells Debian and Ubuntu ship. bash is what
+# Heroku runs Procfile commands with; sh (dash) is the default here.
+SHELL_NAMES = ("sh", "bash", "dash")
 HEALTH_KEYS = ("path", "timeout", "status")
 HEALTH_PATH_RE = re.compile(r"^/[\x21-\x7e]*\Z")
 # Settings that the role writes itself, from the options above or by design.
@@ -191,6 +195,12 @@ def setting_errors(where, values):
                           "process type's; set it in procfile_process_settings[<type>]")
         else:
             errors.extend(upstream_errors(where + ".upstream", values["upstream"]))
+    if values.get("shell") is not None:
+        if where == "procfile_process_defaults":
+            errors.append("procfile_process_defaults.shell: the app's shell is procfile_shell; "
+                          "set a type's own in procfile_process_settings[<type>].shell")
+        else:
+            errors.extend(shell_errors(where + ".shell", values["shell"]))
     problem = max_unavailable_error(values.get("max_unavailable"))
     if problem:
         errors.append("%s.max_unavailable %r: %s" % (where, values["max_unavailable"], problem))
@@ -230,6 +240,16 @@ def health_check_errors(where, check):
     return errors
 
 
+def shell_errors(variable, shell):
+    """procfile_shell, or a type's shell: an absolute path to sh, bash or dash. Whether the
+    host has it is checked on the host, before the first change (see app_install)."""
+    if isinstance(shell, str) and PATH_RE.match(shell) and "/." not in shell \
+            and shell.rsplit("/", 1)[1] in SHELL_NAMES:
+        return []
+    return ["%s %r: the absolute path of a POSIX shell the commands run under, named %s "
+            "(e.g. /bin/sh, /bin/bash)" % (variable, shell, ", ".join(SHELL_NAMES))]
+
+
 def after_errors(variable, units):
     if not isinstance(units, list):
         return ["%s must be a list of unit names" % variable]
@@ -238,9 +258,10 @@ def after_errors(variable, units):
 
 
 def validate(app, root, user, group, allow_root, environment, settings, after, types,
-             defaults=None):
+             defaults=None, shell="/bin/sh"):
     """All the checks that need no count values; returns a list of messages."""
     errors = app_errors(app)
+    errors += shell_errors("procfile_shell", shell)
     if defaults is not None:
         errors += setting_errors("procfile_process_defaults", defaults) if isinstance(
             defaults, dict) else ["procfile_process_defaults must be a dict of settings"]

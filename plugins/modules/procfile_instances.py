@@ -178,6 +178,13 @@ options:
     description: Fail, instead of warning, when a unit in O(after) does not exist.
     type: bool
     default: false
+  shells:
+    description:
+      - "The shells the units run commands with, as C({variable: path}), the variable being
+        the setting that chose it (for the message). With O(phase=install), a path that
+        is not an executable file on the host fails the run before anything is written."
+    type: dict
+    default: {}
   env_file:
     description:
       - The app's EnvironmentFile. A running instance that started before this file, or
@@ -432,6 +439,11 @@ missing_units:
   returned: when O(after_strict) fails
   type: list
   elements: str
+missing_shells:
+  description: "The shells of O(shells) that the host does not have, as C({variable: path})."
+  returned: when a shell is missing
+  type: dict
+  sample: {"procfile_shell": "/bin/zsh"}
 paused:
   description: Whether the app is paused on the host (after the run).
   returned: always
@@ -525,6 +537,7 @@ def run_module():
             env_file=dict(type="path"),
             after=dict(type="list", elements="str", default=[]),
             after_strict=dict(type="bool", default=False),
+            shells=dict(type="dict", default={}),
             state_file=dict(type="path"),
             fingerprint_file=dict(type="path"),
             fingerprint=dict(type="str"),

@@ -1,6 +1,7 @@
 """Run a Procfile command with `sh -c` by hand, in the environment its unit gives it.
 
-Usage: by_hand.py PROCFILE TYPE N OUT_DIR APP BASE_PORT ROOT
+Usage: by_hand.py PROCFILE TYPE N OUT_DIR APP BASE_PORT ROOT [SHELL]
+SHELL (default sh) runs it instead: `bash -c COMMAND` for an app with procfile_shell.
 The command is taken from the Procfile exactly as the parser does (text after the first
 colon, trimmed of spaces and tabs), with {{UNIQUE_INT}} replaced by N.
 """
@@ -9,6 +10,7 @@ import subprocess
 import sys
 
 procfile, process_type, number, out_dir, app, base_port, root = sys.argv[1:8]
+shell = sys.argv[8] if len(sys.argv) > 8 else "sh"
 with open(procfile, encoding="utf-8") as handle:
     for line in handle.read().split("\n"):
         name, sep, command = line.partition(":")
@@ -23,4 +25,4 @@ env = {
     "DYNO": "%s.%s" % (process_type, number), "PS": "%s.%s" % (process_type, number),
     "PROCFILE_APP": app, "PROCFILE_TYPE": process_type, "OUT_DIR": out_dir,
 }
-sys.exit(subprocess.run(["sh", "-c", command], cwd=root, env=env, check=False).returncode)
+sys.exit(subprocess.run([shell, "-c", command], cwd=root, env=env, check=False).returncode)

@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from procfile_testlib import instances, props, wait_for
 
 
@@ -35,5 +37,30 @@ def test_graceful_stop_reaches_the_app_behind_a_compound_command(host):
     assert host.file(marker).content_string.startswith("signal 15 ")
     assert props(host, unit, "ActiveState")["ActiveState"] == "inactive"
     assert host.run("pgrep -f 'worker.py --name worker-%d'" % n).rc == 1, "orphaned app"
+    host.check_output("systemctl start %s", unit)
+    assert props(host, unit, "ActiveState")["ActiveState"] == "active"
+
+
+@pytest.mark.parametrize("process_type, shell", [("bashonly", "bash"), ("plain", "sh")])
+def test_the_stop_signal_reaches_the_app_once_under_either_shell(host, process_type, shell):
+    # bashonly runs `source`, [[ ]] and an array under its type's shell: /bin/bash; plain
+    # runs under the app's /bin/sh. Both end in "; true", so the shell is the main
+    # process and the app its child.
+    [n] = instances(host, "bashy", process_type)
+    unit = "bashy-%s@%d.service" % (process_type, n)
+    name = "%s.%d" % (process_type, n)
+    started, signals = ("/var/lib/bashy-data/%s.%s" % (name, what) for what in ("started", "signals"))
+    assert wait_for(lambda: host.file(started).exists, 30), "the app never started under " + shell
+    pid, parent, port = host.file(started).content_string.split()
+    assert (parent, port) == (shell, str(7300 + n))
+    assert props(host, unit, "MainPID")["MainPID"] != pid, "the app is not behind its shell"
+    host.run("rm -f %s", signals)
+    host.check_output("systemctl stop %s", unit)
+    # One SIGTERM, from the stop; the app took a second to exit, in which a shell that
+    # had died at once would have let systemd send it a second ("final SIGTERM").
+    assert host.file(signals).content_string == "signal 15\n"
+    assert props(host, unit, "ActiveState", "Result") == {"ActiveState": "inactive",
+                                                          "Result": "success"}
+    assert host.run("pgrep -f 'stopper.py --name %s'", name).rc == 1, "orphaned app"
     host.check_output("systemctl start %s", unit)
     assert props(host, unit, "ActiveState")["ActiveState"] == "active"

@@ -46,9 +46,10 @@ ROLE_VARS = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
 
 
-def render(app, process, settings_=None):
+def render(app, process, settings_=None, **role_vars):
     variables = dict(DEFAULTS)
     variables.update(ROLE_VARS)
+    variables.update(role_vars)
     variables.update(
         procfile_app=app, procfile_root="/srv/" + app, procfile_user=app, procfile_group=app,
         procfile_process_settings=settings_ or {}, item=process,
@@ -255,3 +256,62 @@ def test_every_command_reaches_the_shell_byte_for_byte(tmp_path, procfile):
     assert [(p["name"], p["command"]) for p in processes] == entries
     units = pipeline(tmp_path, text)
     assert len(units) == len([name for name, _command in entries if name != "release"])
+
+
+# ------------------------------------------------------------------------ procfile_shell
+BASH = shutil.which("bash")
+
+
+def run_exec_start(unit_text, instance, tmp_path):
+    """Run the unit's ExecStart= as systemd would start it (argv, the unit's environment),
+    here, without systemd: what the command printed, and its exit status."""
+    argv = exec_argv(unit_text, instance)
+    env = {"PATH": "/usr/bin:/bin", "UNIQUE_INT": instance, "PS": "t." + instance}
+    res = subprocess.run(argv, capture_output=True, cwd=str(tmp_path), env=env, check=False)
+    return argv, res.returncode, res.stdout.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+@pytest.mark.parametrize("where", ["app", "type"])
+def test_a_bash_only_command_runs_under_procfile_shell_bash(tmp_path, where):
+    command = 'arr=(a b c); [[ ${arr[1]} == b ]] && echo "${arr[2]} $((RANDOM >= 0)) $0 $# $PORT"'
+    process = parse("web: %s\n" % command)[0]
+    if where == "app":
+        text = render("shop", process, procfile_shell="/bin/bash")
+    else:
+        text = render("shop", process, {"web": {"shell": "/bin/bash"}})
+    argv, rc, out = run_exec_start(text, "3", tmp_path)
+    assert argv[:2] == ["/bin/bash", "-c"] and argv[3] == "bash" and argv[4] == command
+    assert (rc, out) == (0, "c 1 bash 0 5003\n")
+    assert verify(tmp_path, {"shop-web@.service": text}) == (0, "")
+
+
+def test_the_same_command_fails_under_the_default_sh(tmp_path):
+    process = parse("web: arr=(a b c); echo ${arr[1]}\n")[0]
+    text = render("shop", process)
+    argv, rc, out = run_exec_start(text, "3", tmp_path)
+    assert argv[:2] == ["/bin/sh", "-c"] and argv[3] == "sh"
+    assert rc != 0 and out == ""
+
+
+def test_a_types_shell_wins_over_procfile_shell_and_others_keep_it():
+    web, worker = parse("web: a\nworker: b\n")
+    settings_ = {"web": {"shell": "/bin/sh"}}
+    assert exec_argv(render("shop", web, settings_, procfile_shell="/bin/bash"), "1")[0] == "/bin/sh"
+    assert exec_argv(render("shop", worker, settings_, procfile_shell="/bin/bash"), "1")[0] == "/bin/bash"
+
+
+RELEASE_TEMPLATE = ENV.from_string((ROLE / "templates" / "release.service.j2").read_text())
+
+
+@pytest.mark.parametrize("shell", ["/bin/sh", "/bin/bash"])
+def test_the_release_runs_under_procfile_shell(shell):
+    variables = dict(DEFAULTS, **ROLE_VARS)
+    variables.update(procfile_app="shop", procfile_root="/srv/shop", procfile_user="shop",
+                     procfile_group="shop", procfile_shell=shell, ansible_managed="x",
+                     _procfile_release_process=[{"name": "release", "command": "migrate $X", "line": 1}],
+                     __procfile_info={"procfile": "/srv/shop/Procfile"},
+                     _procfile_env_file="/etc/procfile-systemd/shop/environment",
+                     _procfile_target="shop.target")
+    text = RELEASE_TEMPLATE.render(**variables)
+    assert exec_argv(text, "0") == [shell, "-c", "migrate $X"]

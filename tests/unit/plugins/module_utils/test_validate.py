@@ -144,3 +144,64 @@ def test_max_unavailable_filter():
                            {"web": {"max_unavailable": None}, "clock": {"nice": 1}}) == {
         "web": None, "clock": 2, "*": 2}
     assert max_unavailable(None, {}, {}) == {}
+
+
+@pytest.mark.parametrize("shell", ["/bin/sh", "/bin/bash", "/usr/bin/bash", "/bin/dash"])
+def test_shells_the_wrapper_runs_under(shell):
+    assert validate.shell_errors("procfile_shell", shell) == []
+    assert validate.setting_errors("procfile_process_settings['web']", {"shell": shell}) == []
+
+
+@pytest.mark.parametrize("shell", ["bash", "/bin/zsh", "/usr/bin/python3", "/bin/bash -e",
+                                   "/bin/sh;reboot", "/opt/../bin/sh", "/bin/", "", None, 3,
+                                   "/bin/$SHELL", "/usr/bin/fish"])
+def test_other_shells_are_refused_naming_the_variable(shell):
+    assert validate.shell_errors("procfile_shell", shell) == [
+        "procfile_shell %r: the absolute path of a POSIX shell the commands run under, named "
+        "sh, bash, dash (e.g. /bin/sh, /bin/bash)" % (shell,)]
+
+
+def test_a_types_shell_is_checked_and_defaults_cannot_set_it():
+    errors = validate.settings_errors({"web": {"shell": "/bin/zsh"}}, TYPES)
+    assert errors == ["procfile_process_settings['web'].shell '/bin/zsh': the absolute path "
+                      "of a POSIX shell the commands run under, named sh, bash, dash (e.g. "
+                      "/bin/sh, /bin/bash)"]
+    assert validate.setting_errors("procfile_process_defaults", {"shell": "/bin/bash"}) == [
+        "procfile_process_defaults.shell: the app's shell is procfile_shell; set a type's "
+        "own in procfile_process_settings[<type>].shell"]
+    assert validate.setting_errors("procfile_process_defaults", {"shell": None}) == []
+
+
+def test_validate_checks_procfile_shell():
+    args = ("shop", "/srv/shop", "shop", "shop", False, {}, {}, [], TYPES)
+    assert validate.validate(*args) == []
+    assert validate.validate(*args, shell="/bin/bash") == []
+    assert validate.validate(*args, shell="/bin/zsh") == validate.shell_errors(
+        "procfile_shell", "/bin/zsh")
+
+
+def test_shells_filter_names_the_variable_of_each_shell():
+    from ansible_collections.procfile.systemd.plugins.filter.procfile import shells
+    assert shells({}, "/bin/sh") == {"procfile_shell": "/bin/sh"}
+    assert shells({"web": {"shell": "/bin/bash"}, "worker": {"nice": 5},
+                   "clock": {"shell": None}}, "/bin/sh") == {
+        "procfile_shell": "/bin/sh", "procfile_process_settings['web'].shell": "/bin/bash"}
+
+
+def test_missing_shells_on_the_host(tmp_path):
+    from ansible_collections.procfile.systemd.plugins.module_utils.policy import missing_shells
+    script = tmp_path / "sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o644)
+    assert missing_shells({"procfile_shell": "/bin/sh"}) is None
+    problem = missing_shells({"procfile_shell": "/bin/sh",
+                              "procfile_process_settings['web'].shell": str(tmp_path / "bash"),
+                              "procfile_process_settings['x'].shell": str(script)})
+    assert problem == dict(
+        msg="procfile_process_settings['web'].shell %r: this host has no such shell (install "
+            "it, or choose another); procfile_process_settings['x'].shell %r: this host has no "
+            "such shell (install it, or choose another). Nothing was changed on this host."
+            % (str(tmp_path / "bash"), str(script)),
+        missing_shells={"procfile_process_settings['web'].shell": str(tmp_path / "bash"),
+                        "procfile_process_settings['x'].shell": str(script)})
+    assert missing_shells({"procfile_shell": str(tmp_path)}) is not None
