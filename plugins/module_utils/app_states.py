@@ -211,8 +211,11 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     problem = port_clash(app, p["base_port"], after, owned, unit_dir)
     if problem:
         module.fail_json(**problem)
-    proxy = Upstreams(module, host, app, p["base_port"],
-                      dict((t, u) for t, u in (p["upstreams"] or {}).items() if t in types))
+    # A type that left the Procfile took its settings along; its unit file says where its
+    # list is, so that the list empties before its instances stop, and then goes.
+    gone = dict((t, u) for t, u in mine.get("upstreams", {}).items() if t in removed_types)
+    proxy = Upstreams(module, host, app, p["base_port"], dict(
+        [(t, u) for t, u in (p["upstreams"] or {}).items() if t in types] + list(gone.items())))
     problems = proxy.check_paths()
     if problems:
         module.fail_json(msg="; ".join(problems) + ". Nothing was changed on this host.",
@@ -268,10 +271,10 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     )
     if paused is not None:
         # Paused, the lists stay as they are: resume starts the same instances again, and
-        # they are what the lists hold.
-        proxy.settings = {}
+        # they are what the lists hold. A type that left the Procfile still loses its list.
+        proxy.settings = dict((t, s) for t, s in proxy.settings.items() if t in gone)
     # What the front proxies list once applied: the wanted instances.
-    listed = dict((t, after[t]) for t in proxy.settings)
+    listed = dict((t, after.get(t, [])) for t in proxy.settings)
     upstream_files = sorted(proxy.changes(listed))
     result["upstream_files"] = upstream_files
     result["changed"] = result["changed"] or bool(upstream_files)
@@ -340,6 +343,7 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
             module.fail_json(**result)
     # Every wanted instance answers now (or has no check): all of them in the list.
     proxy.publish(listed)
+    result["upstream_files_removed"] = proxy.retire(gone)
     if record:
         write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n", 0o600)
     if p["unlock"]:

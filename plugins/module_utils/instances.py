@@ -21,6 +21,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     MARKER_APP,
     MARKER_BASE_PORT,
     MARKER_TYPE,
+    MARKER_UPSTREAM,
     target_name,
     template_name,
 )
@@ -68,7 +69,7 @@ def scan_owned_units(unit_dir):
     """Every unit file in UNIT_DIR that procfile.systemd wrote, by app.
 
     Returns {app: {"templates": {type: path}, "target": path or None,
-    "base_port": int or None, "other": [paths]}}.
+    "base_port": int or None, "upstreams": {type: setting}, "other": [paths]}}.
     """
     apps = {}
     try:
@@ -85,12 +86,15 @@ def scan_owned_units(unit_dir):
             continue
         app = markers[MARKER_APP]
         entry = apps.setdefault(app, {"templates": {}, "target": None, "base_port": None,
-                                      "other": []})
+                                      "upstreams": {}, "other": []})
         process_type = markers.get(MARKER_TYPE)
         if name == target_name(app):
             entry["target"] = path
         elif process_type and name == template_name(app, process_type):
             entry["templates"][process_type] = path
+            if markers.get(MARKER_UPSTREAM):
+                entry["upstreams"][process_type] = dict(
+                    word.partition("=")[::2] for word in markers[MARKER_UPSTREAM].split())
             try:
                 entry["base_port"] = int(markers.get(MARKER_BASE_PORT, ""))
             except ValueError:

@@ -19,6 +19,9 @@ UNIQUE_INT_PLACEHOLDER = "{{UNIQUE_INT}}"
 MARKER_APP = "X-ProcfileApp"
 MARKER_TYPE = "X-ProcfileType"
 MARKER_BASE_PORT = "X-ProcfileBasePort"
+# The type's front-proxy list (its `upstream` setting, as key=value words): when the type
+# leaves the Procfile, its settings go too, and this is how the next deploy finds the file.
+MARKER_UPSTREAM = "X-ProcfileUpstream"
 APP_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 
 

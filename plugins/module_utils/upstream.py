@@ -174,15 +174,7 @@ class Upstreams(object):
             write_atomic(path, text, 0o644)
         units = sorted(set(self.settings[t]["reload"] for t, _text in changed.values()))
         formats = set(self.settings[t]["format"] for t, _text in changed.values())
-        problem = None
-        if "nginx" in formats:
-            nginx = self.module.get_bin_path("nginx")
-            if nginx:
-                rc, out, err = self.module.run_command([nginx, "-t", "-q"])
-                if rc != 0:
-                    problem = "nginx -t refused the configuration: %s" % (err or out).strip()
-        if problem is None:
-            problem = self._reload(units)
+        problem = self._check(formats) or self._reload(units)
         if problem:
             for path, text in previous.items():
                 if text is None:
@@ -196,6 +188,40 @@ class Upstreams(object):
         for path, (t, _text) in changed.items():
             self.published[t] = sorted(numbers_by_type[t])
         return sorted(changed)
+
+    def retire(self, types):
+        """Remove the files of TYPES (gone from the Procfile, their lists already empty and
+        their instances stopped), where the proxy's configuration no longer needs them. A
+        site that still refers to a list keeps it, empty, with a warning: removing it would
+        leave the proxy unable to load its configuration. Returns the removed paths."""
+        removed = []
+        for t in sorted(types):
+            setting = self.settings.get(t)
+            if not setting or not os.path.isfile(setting["path"]):
+                continue
+            text = read_exact(setting["path"])
+            os.remove(setting["path"])
+            problem = self._check(set([setting["format"]])) or self._reload([setting["reload"]])
+            if problem:
+                write_atomic(setting["path"], text, 0o644)
+                self.module.warn(
+                    "Type %s of app %s left the Procfile; its upstream file %s stays, listing no "
+                    "instance, because the proxy's configuration still needs it (%s). Remove it "
+                    "once your site no longer refers to %s."
+                    % (t, self.app, setting["path"], problem, setting["name"]))
+                continue
+            removed.append(setting["path"])
+        return removed
+
+    def _check(self, formats):
+        """Why the proxy would refuse its configuration as it is on disk now, or None."""
+        if "nginx" in formats:
+            nginx = self.module.get_bin_path("nginx")
+            if nginx:
+                rc, out, err = self.module.run_command([nginx, "-t", "-q"])
+                if rc != 0:
+                    return "nginx -t refused the configuration: %s" % (err or out).strip()
+        return None
 
     def _reload(self, units):
         states = self.host.states(units, "Id,ActiveState,MainPID", check=False)

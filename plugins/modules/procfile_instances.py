@@ -357,6 +357,13 @@ upstream_files:
   returned: with phase=apply or restart
   type: list
   elements: str
+upstream_files_removed:
+  description:
+    - The upstream files of types that left the Procfile, removed after their instances
+      stopped (a file the proxy's configuration still needs stays, empty, with a warning).
+  returned: with phase=apply, when the run got that far
+  type: list
+  elements: str
 not_restarted:
   description: When a rolling restart stopped at a failed health check, the instances it did not restart.
   returned: when a health check failed

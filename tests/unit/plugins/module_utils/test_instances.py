@@ -123,7 +123,7 @@ def test_scan_result_exactly_and_what_it_skips(tmp_path):
     assert owned == {
         "shop": {"templates": {"web": web, "worker": worker}, "target": target,
                  # The web's: the worker's is not a number.
-                 "base_port": 5000,
+                 "base_port": 5000, "upstreams": {},
                  "other": [untyped, renamed]},
     }
     # Nothing was taken out of the FIFO.
@@ -135,7 +135,7 @@ def test_scan_without_a_target_or_a_base_port(tmp_path):
                                                    "X-ProcfileType=worker\n")
     assert scan_owned_units(str(tmp_path)) == {
         "shop": {"templates": {"worker": str(tmp_path / "shop-worker@.service")},
-                 "target": None, "base_port": None, "other": []}}
+                 "target": None, "base_port": None, "upstreams": {}, "other": []}}
     assert scan_owned_units(str(tmp_path / "no-such-dir")) == {}
 
 

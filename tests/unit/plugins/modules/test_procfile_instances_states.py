@@ -427,3 +427,76 @@ def test_an_unchanged_upstream_list_is_neither_written_nor_reloaded(web3, tmp_pa
                    health_checks=CHECKS, upstreams={"web": {"path": path}})
     assert not result["changed"] and result["upstream_files"] == []
     assert not [c for c in again.calls if c[0] in ("-t", "reload")]
+
+
+class ProxyModule(FakeModule):
+    """nginx -t fails while SITE_NEEDS is set and the file it names is missing (a site
+    configuration that still refers to the upstream); records what the file held at
+    each systemctl stop."""
+
+    def __init__(self, loaded, show, path, site_needs):
+        FakeModule.__init__(self, loaded, show=show)
+        self.path, self.site_needs, self.at_stop = path, site_needs, []
+
+    def run_command(self, argv):
+        if argv[1:2] == ["-t"] and self.site_needs and not os.path.exists(self.path):
+            self.calls.append(argv[1:])
+            return 1, "", "host not found in upstream \"shop_web\""
+        if argv[1] == "stop":
+            with open(self.path) as handle:
+                self.at_stop.append(handle.read())
+        return FakeModule.run_command(self, argv)
+
+
+def leaving_web(tmp_path, site_needs):
+    """shop whose Procfile lost web: web@1 and web@2 ran behind an nginx list."""
+    unit_dir = str(tmp_path / "units")
+    os.makedirs(unit_dir)
+    conf = tmp_path / "conf.d"
+    conf.mkdir(mode=0o755)
+    path = str(conf / "shop-web.conf")
+    with open(path, "w") as handle:
+        handle.write("upstream shop_web {\n    server 127.0.0.1:5001;  # web.1\n"
+                     "    server 127.0.0.1:5002;  # web.2\n}\n")
+    with open(unit(unit_dir, "shop", "web"), "a") as handle:
+        handle.write("[Unit]\nX-ProcfileUpstream=path=%s reload=nginx.service\n" % path)
+    unit(unit_dir, "shop", "worker")
+    enable(unit_dir, "shop", "shop-web@1.service", "shop-web@2.service", "shop-worker@3.service")
+    loaded = {"shop-web@1.service": "active", "shop-web@2.service": "active",
+              "shop-worker@3.service": "active"}
+    show = {"shop.target": {"ActiveState": "active", "UnitFileState": "enabled"},
+            "nginx.service": {"ActiveState": "active", "MainPID": "0"}}
+    return unit_dir, path, ProxyModule(loaded, show, path, site_needs)
+
+
+def test_the_unit_file_records_where_the_types_upstream_list_is(tmp_path):
+    unit_dir, path, _module = leaving_web(tmp_path, False)
+    assert scan_owned_units(unit_dir)["shop"]["upstreams"] == {
+        "web": {"path": path, "reload": "nginx.service"}}
+
+
+def test_a_type_that_left_leaves_its_proxy_list_before_it_stops_and_the_list_goes(tmp_path):
+    unit_dir, path, module = leaving_web(tmp_path, site_needs=False)
+    result = apply(module, unit_dir, ["worker"], counts={"worker": 1})
+    # Empty (nginx checked and reloaded) when web@1 and web@2 stopped; then removed.
+    assert len(module.at_stop) == 1 and "# web." not in module.at_stop[0]
+    assert "server 127.0.0.1:9 down;" in module.at_stop[0]
+    assert [c[0] for c in module.calls if c[0] in ("-t", "reload", "stop")] == [
+        "-t", "reload", "stop", "-t", "reload"]
+    assert not os.path.exists(path)
+    assert result["removed_types"] == ["web"] and result["upstream_files_removed"] == [path]
+    assert module.warnings == []
+
+
+def test_a_list_the_site_still_needs_stays_empty_with_a_warning(tmp_path):
+    unit_dir, path, module = leaving_web(tmp_path, site_needs=True)
+    result = apply(module, unit_dir, ["worker"], counts={"worker": 1})
+    with open(path) as handle:
+        assert handle.read() == module.at_stop[0]
+    assert "server 127.0.0.1:9 down;" in module.at_stop[0]
+    assert result["upstream_files_removed"] == []
+    assert [c[0] for c in module.calls if c[0] in ("-t", "reload")] == ["-t", "reload", "-t"]
+    [warning] = module.warnings
+    assert warning.startswith("Type web of app shop left the Procfile; its upstream file %s "
+                              "stays, listing no instance" % path)
+    assert "Remove it once your site no longer refers to shop_web." in warning
