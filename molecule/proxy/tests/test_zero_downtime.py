@@ -198,3 +198,47 @@ def test_pause_deploy_while_paused_and_resume_keep_the_list(host):
                     "urllib.request.urlopen('http://127.0.0.1/', timeout=5)\" && exit 0; "
                     "sleep 0.1; done; exit 1").rc == 0
     assert listed(host) == [1, 2, 3]
+
+
+LEAVE_LIST = "/etc/nginx/conf.d/leave-api.conf"
+SERVE = "python3 -m http.server $PORT --bind 127.0.0.1"
+
+
+def deploy_leave(host, types, settings):
+    """App "leave": the given types, each a plain HTTP server."""
+    host.check_output("mkdir -p /srv/leave && printf '%%s\\n' %s > /srv/leave/Procfile",
+                      " ".join("%s: %s" % (t, SERVE) for t in types))
+    host.check_output("cat /srv/leave/Procfile")
+    return playbook("deploy.yml", procfile_app="leave", procfile_root="/srv/leave",
+                    procfile_base_port=7700, procfile_process_settings=settings)
+
+
+@pytest.mark.parametrize("site_refers_to_it", [False, True], ids=["unused", "in-a-site"])
+def test_a_type_that_leaves_the_procfile_takes_its_list_along(host, site_refers_to_it):
+    """api had an upstream file; the Procfile loses api. Its list empties before api
+    stops, then the file goes, unless a site of the user's still proxies to it: then it
+    stays, listing no instance, nginx keeps loading its configuration, and the run warns."""
+    deploy_leave(host, ["web", "api"], {"api": {"upstream": {"path": LEAVE_LIST}}})
+    assert "# api." in host.file(LEAVE_LIST).content_string
+    site = "/etc/nginx/sites-enabled/leave"
+    if site_refers_to_it:
+        host.check_output("printf '%%s\\n' %s > %s && systemctl reload nginx",
+                          "server { listen 127.0.0.1:8081; location / { proxy_pass http://leave_api; } }",
+                          site)
+    try:
+        _rc, out = deploy_leave(host, ["web"], {})
+        assert host.run("systemctl list-units --all --plain --no-legend 'leave-api@*'").stdout == ""
+        assert not host.file("/etc/systemd/system/leave-api@.service").exists
+        if site_refers_to_it:
+            text = host.file(LEAVE_LIST).content_string
+            assert "# api." not in text and "down;  # no instance is running" in text
+            folded = " ".join(out.split())
+            assert "left the Procfile; its upstream file" in folded, out[-3000:]
+            assert "stays, listing no instance" in folded
+            assert host.run("nginx -t -q").rc == 0
+        else:
+            assert not host.file(LEAVE_LIST).exists
+        assert props(host, "nginx.service", "ActiveState")["ActiveState"] == "active"
+    finally:
+        host.run("rm -f %s && systemctl reload nginx", site)
+        host.run("rm -f %s", LEAVE_LIST)
