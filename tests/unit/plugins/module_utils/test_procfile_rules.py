@@ -1,0 +1,215 @@
+"""The rules added for what real Procfiles hold: defaulted variables, continuation lines,
+UTF-16/32 files, NAME : COMMAND, the size of a file over the limit, and the line an
+invalid byte is on."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.procfile.systemd.plugins.module_utils import procfile as procfile_module
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
+    MAX_BYTES,
+    ProcfileError,
+    needed_variables,
+    parse,
+    read_procfile,
+    split_lines,
+    undefined_variables,
+)
+
+
+# ----------------------------------------------------------------------------- variables
+
+@pytest.mark.parametrize("command, defined, needed", [
+    # A default or an alternative: an unset NAME never reaches the shell unset.
+    ("sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}", (), []),
+    ("run ${A-5}", (), []),
+    ('rails s -e ${RAILS_ENV:="development"}', (), []),
+    ("unicorn -c ${UNICORN_CONFIG:=config/unicorn.rb}", (), []),
+    ("run --host ${HOST=0.0.0.0}", (), []),
+    ("run ${A:+--verbose}", (), []),
+    ("run ${A+--verbose}", (), []),
+    ("run ${A:-}", (), []),
+    # Required: an error if unset, or plain.
+    ("run ${A:?A must be set}", (), ["A"]),
+    ("run ${A?}", (), ["A"]),
+    ("run $A ${B}", (), ["A", "B"]),
+    ("run ${#A} ${B%.rb} ${C##*/} ${D:1}", (), ["A", "B", "C", "D"]),
+    # Defined ones are never needed.
+    ("run $A ${B:?x}", ("A", "B"), []),
+    ("run $PORT $HOME", (), []),
+    # Nesting: WORD of a default is expanded only when NAME is unset.
+    ("run ${A:-$B}", (), ["B"]),
+    ("run ${A:-$B}", ("A",), []),
+    ("run ${A:-${B}}", (), ["B"]),
+    ("run ${A:-${B}}", ("A",), []),
+    ("run ${A:=${B:-${C}}} $D", (), ["C", "D"]),
+    ("run ${A:=${B:-${C}}} $D", ("B",), ["D"]),
+    ("run ${A:-x}-$B", (), ["B"]),
+    # ... and WORD of an alternative only when NAME is set.
+    ("run ${A:+$B}", (), []),
+    ("run ${A:+$B}", ("A",), ["B"]),
+    # The text of ${A:?msg} is a message, not a use.
+    ("run ${A:?set $B first}", (), ["A"]),
+    # Quoting: single quotes hide, double quotes do not; inside "...", ' is a character.
+    ("run '$A ${B}' \"$C\"", (), ["C"]),
+    ("run ${A:-'$B'}", (), []),
+    ("run \"${A:-'$B'}\"", (), ["B"]),
+    ("run \"${A:-$B}\"", (), ["B"]),
+    ("run ${A:-\"}\"} $B", ("A",), ["B"]),
+    ("run \\$A $$ ${A:-\\$B}", (), []),
+    # Unfinished text is read to its end without failing.
+    ("run ${A:-$B", (), ["B"]),
+    ("run ${A:-", (), []),
+    ("run ${", (), []),
+    ("run ${1:-$B} ${@}", (), ["B"]),
+    ("run $A $A ${A}", (), ["A"]),
+])
+def test_needed_variables(command, defined, needed):
+    assert needed_variables(command, set(defined) | procfile_module.BUILTIN_VARIABLES) == needed
+
+
+def test_defaulted_variables_are_referenced_but_not_undefined():
+    procs = parse("web: puma -e ${RAILS_ENV:=development} -w ${WEB_CONCURRENCY:-2} $SECRET\n"
+                  "worker: sidekiq -c ${SIDEKIQ_CONCURRENCY:-5}\n")
+    assert procs[0]["variables"] == ["RAILS_ENV", "WEB_CONCURRENCY", "SECRET"]
+    assert procs[1]["variables"] == ["SIDEKIQ_CONCURRENCY"]
+    assert undefined_variables(procs, {}) == {"web": ["SECRET"]}
+    assert undefined_variables(procs, {"SECRET": "x"}) == {}
+
+
+def test_needed_variables_are_a_subset_of_the_referenced_ones():
+    for command in ("${A:-${B:+$C}} ${D:?$E} '${F}' \"${G:=$H}\"", "${A:-x", "$A${B"):
+        assert set(needed_variables(command, set())) <= set(
+            procfile_module.referenced_variables(command))
+
+
+# ----------------------------------------------------------------------------- continuation
+
+def test_a_continued_command_names_the_line_that_continues():
+    text = "web: bundle exec puma \\\n  --bind 0.0.0.0:$PORT \\\n  --workers 2\n"
+    with pytest.raises(ProcfileError) as info:
+        parse(text)
+    assert (info.value.rule, info.value.line) == ("continuation", 1)
+    assert "continuation lines are not supported" in str(info.value)
+    assert "invalid process name" not in str(info.value)
+
+
+@pytest.mark.parametrize("command", ["echo a\\\\", "echo 'a\\\\\\\\'", "C:\\app\\run.exe",
+                                     "echo \\ a"])
+def test_an_even_number_of_trailing_backslashes_is_no_continuation(command):
+    assert parse("web: %s\n" % command)[0]["command"] == command
+
+
+def test_a_trailing_backslash_on_the_last_line_is_a_continuation_too():
+    with pytest.raises(ProcfileError) as info:
+        parse("web: a\nworker: b \\")
+    assert (info.value.rule, info.value.line) == ("continuation", 2)
+
+
+def test_a_comment_ending_in_a_backslash_is_a_comment():
+    assert [p["name"] for p in parse("# web: a \\\nworker: b\n")] == ["worker"]
+
+
+# ----------------------------------------------------------------------------- NAME : COMMAND
+
+def test_space_before_the_colon_is_a_warning():
+    warnings = []
+    procs = parse("# c\nweb : puma\nworker\t: sidekiq\n", "/srv/shop/Procfile", warnings=warnings)
+    assert [(p["name"], p["command"]) for p in procs] == [("web", "puma"), ("worker", "sidekiq")]
+    assert warnings == [
+        "/srv/shop/Procfile, line 2: 'web :' has whitespace before ':'; honcho and foreman "
+        "ignore such a line (the type would not run) and Heroku rejects the Procfile; write "
+        "'web:' [rule: space-before-colon]",
+        "/srv/shop/Procfile, line 3: 'worker\\t:' has whitespace before ':'; honcho and "
+        "foreman ignore such a line (the type would not run) and Heroku rejects the Procfile; "
+        "write 'worker:' [rule: space-before-colon]",
+    ]
+
+
+def test_space_before_the_colon_is_an_error_when_strict():
+    with pytest.raises(ProcfileError) as info:
+        parse("web: a\nworker : b\n", strict=True)
+    assert (info.value.rule, info.value.line) == ("space-before-colon", 2)
+
+
+def test_no_warning_without_a_list_or_a_space():
+    assert parse("web : a\n")[0]["name"] == "web"
+    warnings = []
+    parse("  web: a\nworker:b\n", warnings=warnings, strict=True)
+    assert warnings == []
+
+
+# ----------------------------------------------------------------------------- encoding lines
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_an_invalid_byte_is_on_the_line_split_lines_gives(ending):
+    text = ending.join(["# a", "", "web: x", "worker: \xff", "other: y"]).encode("latin-1")
+    with pytest.raises(ProcfileError) as info:
+        parse(text)
+    lines = split_lines(text.decode("latin-1"))
+    assert info.value.line == 4 and "\xff" in lines[info.value.line - 1]
+
+
+def test_a_bom_is_not_a_line():
+    with pytest.raises(ProcfileError) as info:
+        parse(b"\xef\xbb\xbfweb: a\r\rworker: \xff")
+    assert info.value.line == 3
+
+
+@pytest.mark.parametrize("encoding, name", [
+    ("utf-16", "UTF-16"), ("utf-32", "UTF-32"),
+])
+def test_utf16_and_utf32_files_are_named(encoding, name):
+    with pytest.raises(ProcfileError) as info:
+        parse("web: x\n".encode(encoding))
+    assert info.value.rule == "encoding"
+    assert "it is %s text, not UTF-8; save it as UTF-8" % name in str(info.value)
+
+
+# ----------------------------------------------------------------------------- size
+
+def test_an_oversized_file_reports_its_real_size(tmp_path):
+    path = tmp_path / "Procfile"
+    path.write_bytes(b"#" * (3 * MAX_BYTES + 5))
+    with pytest.raises(ProcfileError) as info:
+        read_procfile(str(path))
+    assert (info.value.rule, info.value.line) == ("size", 0)
+    assert info.value.detail == ("file is 3145733 bytes; a Procfile may have at most 1048576 "
+                                 "(1 MiB)")
+
+
+def test_an_oversized_file_without_a_size_says_more_than(tmp_path, monkeypatch):
+    path = tmp_path / "Procfile"
+    path.write_bytes(b"#" * (MAX_BYTES + 2))
+    real_stat = os.stat
+
+    def failing_stat(name, *args, **kwargs):
+        if str(name) == str(path):
+            raise OSError(13, "Permission denied")
+        return real_stat(name, *args, **kwargs)
+    monkeypatch.setattr(procfile_module.os, "stat", failing_stat)
+    with pytest.raises(ProcfileError) as info:
+        read_procfile(str(path))
+    assert info.value.detail == ("file is more than 1048576 bytes; a Procfile may have at most "
+                                 "1048576 (1 MiB)")
+
+
+def test_a_file_shrunk_since_it_was_read_says_more_than(tmp_path, monkeypatch):
+    path = tmp_path / "Procfile"
+    path.write_bytes(b"web: a\n")
+    monkeypatch.setattr(procfile_module, "read_regular_file",
+                        lambda real, limit: b"#" * (limit + 1))
+    with pytest.raises(ProcfileError) as info:
+        read_procfile(str(path))
+    assert "more than 1048576 bytes" in info.value.detail
+
+
+def test_bytes_given_whole_report_their_length():
+    with pytest.raises(ProcfileError) as info:
+        parse(b"#" * (MAX_BYTES + 10))
+    assert "file is 1048586 bytes" in info.value.detail
