@@ -140,8 +140,11 @@ def parse(text, source="Procfile", strict=False, warnings=None):
     processes = []
     by_name = {}
     by_count_var = {}
+    # The line before, when it ended in a backslash: a line the shell would join to it.
+    continued = 0
     for number, raw in enumerate(split_lines(text), start=1):
         if _is_blank_or_comment(raw):
+            continued = 0
             continue
         line = raw.strip(" \t")
         if line.startswith(CONFLICT_MARKERS):
@@ -153,21 +156,19 @@ def parse(text, source="Procfile", strict=False, warnings=None):
             raise ProcfileError(source, number, "control-character",
                                 "control character U+%04X is not allowed"
                                 % ord(bad.group(0)))
-        if _continues(line):
-            raise ProcfileError(source, number, "continuation",
-                                "the line ends with '\\', continuing the command on the "
-                                "next line; continuation lines are not supported (honcho "
-                                "and foreman would run the first line alone): write the "
-                                "command on one line, or put it in a script (bin/web) and "
-                                "call that")
-        if ":" not in line:
-            raise ProcfileError(source, number, "syntax",
-                                "expected 'NAME: COMMAND', found no colon in %r"
-                                % _shorten(line))
-        written, command = line.split(":", 1)
-        name = written.strip(" \t")
-        command = command.strip(" \t")
-        _check_name(name, source, number)
+        # After a trailing backslash, an indented line, a '-' option or anything that is
+        # no entry continues the command: say so, not "invalid process name '--bind ...'".
+        # A trailing backslash before a valid entry, a blank line or the end is the
+        # command's own last character and is kept.
+        if continued and raw[:1] in (" ", "\t", "-"):
+            raise _continuation(source, number, continued)
+        try:
+            written, name, command = _split_entry(line, source, number)
+        except ProcfileError as exc:
+            if continued and exc.rule in ("syntax", "name"):
+                raise _continuation(source, number, continued)
+            raise
+        continued = number if _continues(line) else 0
         if written != name:
             _lenient(source, number, "space-before-colon",
                      "%r has whitespace before ':'; honcho and foreman ignore such a line "
@@ -205,6 +206,27 @@ def parse(text, source="Procfile", strict=False, warnings=None):
         raise ProcfileError(source, 0, "empty",
                             "no process entries (the file is empty or only comments)")
     return processes
+
+
+def _split_entry(line, source, number):
+    """(NAME as written, NAME, COMMAND) of an entry line, its name checked."""
+    if ":" not in line:
+        raise ProcfileError(source, number, "syntax",
+                            "expected 'NAME: COMMAND', found no colon in %r"
+                            % _shorten(line))
+    written, command = line.split(":", 1)
+    name = written.strip(" \t")
+    _check_name(name, source, number)
+    return written, name, command.strip(" \t")
+
+
+def _continuation(source, number, continued):
+    return ProcfileError(source, number, "continuation",
+                         "this line continues line %d, which ends with '\\'; continuation "
+                         "lines are not supported (honcho and foreman would run line %d "
+                         "alone and drop this one): write the command on one line, or put "
+                         "it in a script (for example bin/web) and call that"
+                         % (continued, continued))
 
 
 def _continues(line):

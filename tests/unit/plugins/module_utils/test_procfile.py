@@ -363,10 +363,10 @@ def test_read_procfile(tmp_path):
     (b"\x00\x00\xfe\xff" + "web: x".encode("utf-32-be"), 1, "encoding",
      "the file starts with a UTF-32 (big-endian) byte order mark: it is UTF-32 text, not "
      "UTF-8; save it as UTF-8"),
-    ("# c\nweb: puma \\\n  --bind 0.0.0.0:$PORT \\\n  --workers 2\n", 2, "continuation",
-     "the line ends with '\\', continuing the command on the next line; continuation lines "
-     "are not supported (honcho and foreman would run the first line alone): write the "
-     "command on one line, or put it in a script (bin/web) and call that"),
+    ("# c\nweb: puma \\\n  --bind 0.0.0.0:$PORT \\\n  --workers 2\n", 3, "continuation",
+     "this line continues line 2, which ends with '\\'; continuation lines are not "
+     "supported (honcho and foreman would run line 2 alone and drop this one): write the "
+     "command on one line, or put it in a script (for example bin/web) and call that"),
     (b"#" * (MAX_BYTES + 1), 0, "size",
      "file is 1048577 bytes; a Procfile may have at most 1048576 (1 MiB)"),
     # 1 MiB of characters, one byte over in UTF-8: counted in bytes.

@@ -94,21 +94,49 @@ def test_a_continued_command_names_the_line_that_continues():
     text = "web: bundle exec puma \\\n  --bind 0.0.0.0:$PORT \\\n  --workers 2\n"
     with pytest.raises(ProcfileError) as info:
         parse(text)
-    assert (info.value.rule, info.value.line) == ("continuation", 1)
-    assert "continuation lines are not supported" in str(info.value)
+    assert (info.value.rule, info.value.line) == ("continuation", 2)
+    assert "continues line 1, which ends with '\\'" in str(info.value)
     assert "invalid process name" not in str(info.value)
+
+
+@pytest.mark.parametrize("follower", [
+    "  --bind 0.0.0.0:$PORT",   # indented: would be a name error
+    "\t-w 2",                    # a tab
+    "--workers 2",              # an option
+    "-w2",
+    "bundle exec sidekiq",      # no colon: would be a syntax error
+    "sidekiq -C config/x.yml",
+    "foo.bar: x",               # an invalid name
+    "  worker: sidekiq",        # indented, even though it looks like an entry
+])
+def test_what_follows_a_trailing_backslash_is_a_continuation(follower):
+    with pytest.raises(ProcfileError) as info:
+        parse("web: a\nworker: b \\\n%s\n" % follower)
+    assert (info.value.rule, info.value.line) == ("continuation", 3)
+
+
+@pytest.mark.parametrize("text", [
+    "web: printf 'x' \\\nworker: b\n",   # a valid entry follows
+    "web: a\nworker: b \\",               # the end of the file
+    "web: a \\\n\n  --bind x\n",          # a blank line ends what the shell would join
+])
+def test_a_trailing_backslash_before_an_entry_or_the_end_is_kept(text):
+    try:
+        procs = parse(text)
+    except ProcfileError as exc:
+        # The blank-line case: the indented line is judged on its own, as any line is.
+        assert (exc.rule, exc.line) == ("syntax", 3)
+        return
+    assert procs[0]["command"].endswith("\\") or procs[-1]["command"].endswith("\\")
 
 
 @pytest.mark.parametrize("command", ["echo a\\\\", "echo 'a\\\\\\\\'", "C:\\app\\run.exe",
                                      "echo \\ a"])
 def test_an_even_number_of_trailing_backslashes_is_no_continuation(command):
     assert parse("web: %s\n" % command)[0]["command"] == command
-
-
-def test_a_trailing_backslash_on_the_last_line_is_a_continuation_too():
     with pytest.raises(ProcfileError) as info:
-        parse("web: a\nworker: b \\")
-    assert (info.value.rule, info.value.line) == ("continuation", 2)
+        parse("web: %s\n  --bind x\n" % command)
+    assert (info.value.rule, info.value.line) == ("syntax", 2)
 
 
 def test_a_comment_ending_in_a_backslash_is_a_comment():
