@@ -415,26 +415,48 @@ def _scan_braced(text, i, in_double, defined, out, reached):
     return end + 1 if end < n else n
 
 
-def select_procfile(path, env=None):
+def select_procfile(path, env=None, env_strict=False, warnings=None):
     """Which file to read for PATH (a directory or a file) and ENV, and why.
 
-    Returns (file path, reason). Raises ProcfileError when there is none.
+    In a directory with ENV set, the variant is Procfile.<env> (the common spelling) or
+    Procfile_<env> (Cloud 66's); both at once is an error, since either could be the
+    one meant. With neither, Procfile is used and a warning added to WARNINGS, or, when
+    ENV_STRICT, it is an error. Returns (file path, reason); raises ProcfileError.
     """
     if os.path.isdir(path):
+        default = os.path.join(path, "Procfile")
         if env:
-            variant = os.path.join(path, "Procfile_%s" % env)
-            if os.path.isfile(variant):
-                return variant, "Procfile_%s exists for env %r" % (env, env)
-            default = os.path.join(path, "Procfile")
+            if not ENV_RE.match(env):
+                raise ProcfileError(path, 0, "env",
+                                    "env %r is not a usable name: it becomes part of a file "
+                                    "name (Procfile.<env>); use letters, digits, '.', '-' and "
+                                    "'_', starting with a letter or digit" % _shorten(env))
+            spellings = ["Procfile.%s" % env, "Procfile_%s" % env]
+            found = [x for x in spellings if os.path.isfile(os.path.join(path, x))]
+            if len(found) == 2:
+                raise ProcfileError(path, 0, "ambiguous-variant",
+                                    "both %s and %s exist for env %r in %s; remove or rename "
+                                    "one, so that which file is deployed is clear"
+                                    % (found[0], found[1], env, path))
+            if found:
+                return os.path.join(path, found[0]), "%s exists for env %r" % (found[0], env)
+            missing = "env %r: neither %s nor %s exists in %s" % (env, spellings[0],
+                                                                   spellings[1], path)
+            if env_strict:
+                raise ProcfileError(path, 0, "missing-variant",
+                                    "%s (env_strict: true, so Procfile is not used instead)"
+                                    % missing)
             if os.path.isfile(default):
-                return default, "no Procfile_%s in %s; using Procfile" % (env, path)
-        else:
-            default = os.path.join(path, "Procfile")
-            if os.path.isfile(default):
-                return default, "no env given; using Procfile"
+                reason = "%s; using Procfile" % missing
+                if warnings is not None:
+                    warnings.append(reason)
+                return default, reason
+        elif os.path.isfile(default):
+            return default, "no env given; using Procfile"
         raise ProcfileError(path, 0, "missing",
                             "no Procfile%s in directory %s"
-                            % (" or Procfile_%s" % env if env else "", path))
+                            % (", Procfile.%s or Procfile_%s" % (env, env) if env else "",
+                               path))
     if os.path.isfile(path):
         return path, "path is a file"
     raise ProcfileError(path, 0, "missing", "no such file or directory: %s" % path)
@@ -457,14 +479,14 @@ def confined(path, root):
     return real
 
 
-def read_procfile(path, root=None, as_user=None):
+def read_procfile(path, root=None, as_user=None, strict=False, warnings=None):
     """Read and parse a Procfile from disk.
 
     ROOT (default: the file's directory) confines links, see confined(). AS_USER: the
     account that may have written the app's code: the file is read by a child process
     running as that user (see unprivileged), so that no link, hard link or swapped
     directory can make root read a file the user could not. Without such an account
-    (not created yet, or root) the file is read as root.
+    (not created yet, or root) the file is read as root. STRICT, WARNINGS: see parse().
     """
     real = confined(path, root if root is not None else os.path.dirname(path) or ".")
     ids = account(as_user) if as_user else None
@@ -481,7 +503,7 @@ def read_procfile(path, root=None, as_user=None):
         raise ProcfileError(path, 0, "read", "cannot read%s: %s" % (who, exc.detail))
     if len(data) > MAX_BYTES:
         raise _too_large(path, _file_size(real))
-    return parse(data, path)
+    return parse(data, path, strict=strict, warnings=warnings)
 
 
 def _file_size(path):

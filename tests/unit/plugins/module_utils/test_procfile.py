@@ -280,7 +280,7 @@ def test_select_procfile_falls_back(tmp_path):
     (tmp_path / "Procfile").write_text("web: a\n")
     path, reason = select_procfile(str(tmp_path), "production")
     assert path == str(tmp_path / "Procfile")
-    assert "no Procfile_production" in reason
+    assert "neither Procfile.production nor Procfile_production" in reason
     assert select_procfile(str(tmp_path))[0] == str(tmp_path / "Procfile")
 
 
@@ -403,8 +403,12 @@ def test_select_procfile_reasons_word_for_word(tmp_path):
     top = str(tmp_path)
     assert select_procfile(top, "staging") == (
         str(tmp_path / "Procfile_staging"), "Procfile_staging exists for env 'staging'")
+    (tmp_path / "Procfile.review").write_text("web: b\n")
+    assert select_procfile(top, "review") == (
+        str(tmp_path / "Procfile.review"), "Procfile.review exists for env 'review'")
     assert select_procfile(top, "production") == (
-        str(tmp_path / "Procfile"), "no Procfile_production in %s; using Procfile" % top)
+        str(tmp_path / "Procfile"), "env 'production': neither Procfile.production nor "
+        "Procfile_production exists in %s; using Procfile" % top)
     assert select_procfile(top) == (str(tmp_path / "Procfile"), "no env given; using Procfile")
     # An empty env is no env: Procfile_ is never looked for.
     (tmp_path / "Procfile_").write_text("web: c\n")
@@ -418,7 +422,7 @@ def test_select_procfile_takes_only_regular_files(tmp_path):
 
 
 @pytest.mark.parametrize("env, detail", [
-    ("staging", "no Procfile or Procfile_staging in directory %s"),
+    ("staging", "no Procfile, Procfile.staging or Procfile_staging in directory %s"),
     (None, "no Procfile in directory %s"),
 ])
 def test_select_procfile_missing_is_a_file_level_error(tmp_path, env, detail):

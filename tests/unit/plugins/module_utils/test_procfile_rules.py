@@ -17,6 +17,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
     needed_variables,
     parse,
     read_procfile,
+    select_procfile,
     split_lines,
     undefined_variables,
 )
@@ -241,3 +242,71 @@ def test_bytes_given_whole_report_their_length():
     with pytest.raises(ProcfileError) as info:
         parse(b"#" * (MAX_BYTES + 10))
     assert "file is 1048586 bytes" in info.value.detail
+
+
+# ----------------------------------------------------------------------------- env variants
+
+@pytest.mark.parametrize("variant", ["Procfile.staging", "Procfile_staging"])
+def test_either_spelling_of_the_variant_is_found(tmp_path, variant):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    (tmp_path / variant).write_text("web: b\n")
+    warnings = []
+    assert select_procfile(str(tmp_path), "staging", warnings=warnings) == (
+        str(tmp_path / variant), "%s exists for env 'staging'" % variant)
+    assert warnings == []
+
+
+def test_both_spellings_are_refused_naming_both(tmp_path):
+    for name in ("Procfile", "Procfile.staging", "Procfile_staging"):
+        (tmp_path / name).write_text("web: a\n")
+    with pytest.raises(ProcfileError) as info:
+        select_procfile(str(tmp_path), "staging")
+    assert info.value.to_dict() == {
+        "file": str(tmp_path), "line": 0, "rule": "ambiguous-variant",
+        "detail": "both Procfile.staging and Procfile_staging exist for env 'staging' in %s; "
+                  "remove or rename one, so that which file is deployed is clear" % tmp_path,
+        "msg": "%s: both Procfile.staging and Procfile_staging exist for env 'staging' in %s; "
+               "remove or rename one, so that which file is deployed is clear "
+               "[rule: ambiguous-variant]" % (tmp_path, tmp_path)}
+
+
+def test_no_variant_warns_and_uses_procfile(tmp_path):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    (tmp_path / "Procfile.dev").write_text("web: a\n")
+    warnings = []
+    path, reason = select_procfile(str(tmp_path), "staging", warnings=warnings)
+    assert path == str(tmp_path / "Procfile")
+    assert warnings == [reason] == [
+        "env 'staging': neither Procfile.staging nor Procfile_staging exists in %s; using "
+        "Procfile" % tmp_path]
+
+
+def test_no_variant_is_an_error_when_env_strict(tmp_path):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    with pytest.raises(ProcfileError) as info:
+        select_procfile(str(tmp_path), "staging", env_strict=True)
+    assert (info.value.rule, info.value.line) == ("missing-variant", 0)
+    assert info.value.detail == (
+        "env 'staging': neither Procfile.staging nor Procfile_staging exists in %s "
+        "(env_strict: true, so Procfile is not used instead)" % tmp_path)
+
+
+def test_env_strict_without_env_changes_nothing(tmp_path):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    assert select_procfile(str(tmp_path), "", env_strict=True) == (
+        str(tmp_path / "Procfile"), "no env given; using Procfile")
+
+
+def test_a_variant_directory_is_no_variant(tmp_path):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    (tmp_path / "Procfile.staging").mkdir()
+    (tmp_path / "Procfile_staging").write_text("web: b\n")
+    assert select_procfile(str(tmp_path), "staging")[0] == str(tmp_path / "Procfile_staging")
+
+
+@pytest.mark.parametrize("env", ["../etc", "a/b", ".hidden", "-x", "a b", "x\n"])
+def test_an_env_that_is_no_file_name_part_is_refused(tmp_path, env):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    with pytest.raises(ProcfileError) as info:
+        select_procfile(str(tmp_path), env)
+    assert (info.value.rule, info.value.line) == ("env", 0)
