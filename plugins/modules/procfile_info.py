@@ -58,9 +58,9 @@ options:
     default: {}
   strict:
     description:
-      - Fail, instead of warning, when a command references an undefined variable, and
+      - "Fail, instead of warning, when a command references an undefined variable, and
         on a C(NAME : COMMAND) line (whitespace before the colon), which honcho and
-        foreman ignore and Heroku rejects.
+        foreman ignore and Heroku rejects."
     type: bool
     default: false
   read_as:
