@@ -440,8 +440,8 @@ def select_procfile(path, env=None, env_strict=False, warnings=None):
                                     % (found[0], found[1], env, path))
             if found:
                 return os.path.join(path, found[0]), "%s exists for env %r" % (found[0], env)
-            missing = "env %r: neither %s nor %s exists in %s" % (env, spellings[0],
-                                                                   spellings[1], path)
+            missing = "env %r: neither %s nor %s exists in %s" % (
+                env, spellings[0], spellings[1], path)
             if env_strict:
                 raise ProcfileError(path, 0, "missing-variant",
                                     "%s (env_strict: true, so Procfile is not used instead)"
