@@ -291,7 +291,9 @@ def referenced_variables(command):
                 i += 2
                 continue
             if nxt == "{":
-                match = SHELL_NAME_RE.match(command, i + 2)
+                # ${#NAME}, NAME's length, uses NAME too (needed_variables agrees).
+                start = i + 3 if command.startswith("#", i + 2) else i + 2
+                match = SHELL_NAME_RE.match(command, start)
                 if match:
                     names.append(match.group(0))
                 i += 2

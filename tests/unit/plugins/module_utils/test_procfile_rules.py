@@ -83,8 +83,13 @@ def test_defaulted_variables_are_referenced_but_not_undefined():
     assert undefined_variables(procs, {"SECRET": "x"}) == {}
 
 
+def test_a_length_is_a_reference():
+    assert procfile_module.referenced_variables("echo ${#A} ${#} ${#1}") == ["A"]
+
+
 def test_needed_variables_are_a_subset_of_the_referenced_ones():
-    for command in ("${A:-${B:+$C}} ${D:?$E} '${F}' \"${G:=$H}\"", "${A:-x", "$A${B"):
+    for command in ("${A:-${B:+$C}} ${D:?$E} '${F}' \"${G:=$H}\"", "${A:-x", "$A${B",
+                    "${#A} ${B%x} ${C:1}", "${#} ${#1} ${#-}"):
         assert set(needed_variables(command, set())) <= set(
             procfile_module.referenced_variables(command))
 
