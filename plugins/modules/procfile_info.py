@@ -25,15 +25,23 @@ options:
   path:
     description:
       - The application directory, or the path of a Procfile itself.
-      - In a directory, the file read is C(Procfile_<env>) when O(env) is set and that
-        file exists, else C(Procfile).
+      - In a directory, the file read is C(Procfile.<env>) or C(Procfile_<env>) when
+        O(env) is set and one of them exists, else C(Procfile) (with a warning, or an
+        error when O(env_strict)). Both spellings at once are an error naming both.
       - Mutually exclusive with O(content).
     type: path
   env:
     description:
-      - Environment name, for example V(staging), selecting C(Procfile_<env>) in a
-        directory O(path).
+      - Environment name, for example V(staging), selecting C(Procfile.<env>) (the
+        common spelling) or C(Procfile_<env>) (Cloud 66's) in a directory O(path).
+      - Letters, digits, C(.), C(-) and C(_), starting with a letter or digit.
     type: str
+  env_strict:
+    description:
+      - Fail, instead of warning and reading C(Procfile), when O(env) is set and neither
+        C(Procfile.<env>) nor C(Procfile_<env>) exists.
+    type: bool
+    default: false
   content:
     description:
       - Parse this text instead of a file. Mutually exclusive with O(path).
@@ -43,12 +51,16 @@ options:
   environment:
     description:
       - The variables the processes will have (names matter, values are ignored).
-      - Used to report C($VAR) and C(${VAR}) references that nothing defines.
+      - Used to report C($VAR) and C(${VAR}) references that nothing defines. A variable
+        with a default or an alternative (C(${VAR:-x}), C(${VAR-x}), C(${VAR:=x}),
+        C(${VAR=x}), C(${VAR:+x})) is never reported; C(${VAR:?msg}) is.
     type: dict
     default: {}
   strict:
     description:
-      - Fail, instead of warning, when a command references an undefined variable.
+      - "Fail, instead of warning, when a command references an undefined variable, and
+        on a C(NAME : COMMAND) line (whitespace before the colon), which honcho and
+        foreman ignore and Heroku rejects."
     type: bool
     default: false
   read_as:
@@ -66,7 +78,11 @@ notes:
     reading the target, and no message ever shows the content of a refused file."
   - "Parsing rules: UTF-8 (a leading BOM is ignored); C(\\n), C(\\r\\n) and a lone C(\\r)
     end a line; blank lines and lines starting with C(#) are ignored; an entry is
-    C(NAME: COMMAND), the command being everything after the first colon, trimmed."
+    C(NAME: COMMAND), the command being everything after the first colon, trimmed.
+    Whitespace before the colon is a warning (an error with O(strict)). A line ending in
+    a backslash followed by a line that continues it (indented, starting with C(-), or
+    no entry) is an error: continuation lines are not supported. A UTF-16 or UTF-32
+    file is named as such."
   - "Names use letters, digits, C(-) and C(_), start with a letter or digit and have at
     most 63 characters. An empty command, a duplicate name, two names mapping to the
     same inventory count variable, a line without a colon, a merge-conflict marker, a
@@ -96,7 +112,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Parse the app's Procfile, preferring Procfile_staging
+- name: Parse the app's Procfile, preferring Procfile.staging (or Procfile_staging)
   procfile.systemd.procfile_info:
     path: /srv/shop
     env: staging
@@ -120,12 +136,12 @@ procfile:
   description: The file that was read, or null when O(content) was parsed.
   returned: always
   type: str
-  sample: /srv/shop/Procfile_staging
+  sample: /srv/shop/Procfile.staging
 reason:
   description: Why that file was chosen.
   returned: always
   type: str
-  sample: Procfile_staging exists for env 'staging'
+  sample: Procfile.staging exists for env 'staging'
 processes:
   description: The process types, in file order.
   returned: success
@@ -158,7 +174,11 @@ processes:
       type: str
       sample: worker_beat_count
 undefined_variables:
-  description: Per process type, the referenced variables that nothing defines.
+  description:
+    - Per process type, the variables its command needs that nothing defines.
+    - A variable with a default (C(${VAR:-x}), C(${VAR:=x}), ...) is not needed; the text
+      after C(:-) counts only when the variable before it is not defined, the text after
+      C(:+) only when it is.
   returned: success
   type: dict
   sample: {web: [SECRET_KEY_BASE]}
@@ -199,6 +219,7 @@ def run_module():
         argument_spec=dict(
             path=dict(type="path"),
             env=dict(type="str"),
+            env_strict=dict(type="bool", default=False),
             content=dict(type="str"),
             environment=dict(type="dict", default={}, no_log=False),
             strict=dict(type="bool", default=False),
@@ -210,15 +231,22 @@ def run_module():
     )
     params = module.params
     result = dict(changed=False, procfile=None, reason="content was given")
+    warnings = []
     try:
         if params["content"] is not None:
-            processes = parse(params["content"], "content")
+            processes = parse(params["content"], "content", strict=params["strict"],
+                              warnings=warnings)
         else:
-            result["procfile"], result["reason"] = select_procfile(params["path"], params["env"])
+            result["procfile"], result["reason"] = select_procfile(
+                params["path"], params["env"], env_strict=params["env_strict"],
+                warnings=warnings)
             root = params["path"] if os.path.isdir(params["path"]) else os.path.dirname(params["path"])
-            processes = read_procfile(result["procfile"], root=root, as_user=params["read_as"])
+            processes = read_procfile(result["procfile"], root=root, as_user=params["read_as"],
+                                      strict=params["strict"], warnings=warnings)
     except ProcfileError as exc:
         module.fail_json(msg=str(exc), error=exc.to_dict(), **result)
+    for warning in warnings:
+        module.warn(warning)
 
     # Only the names of the environment matter here; values (secrets) are never echoed.
     undefined = undefined_variables(processes, params["environment"])

@@ -107,3 +107,33 @@ def test_path_and_content_are_exclusive(tmp_path):
                     check=False)
     assert rc != 0
     assert "mutually exclusive" in out["msg"]
+
+
+def test_dot_variant_is_found_and_named(tmp_path):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    (tmp_path / "Procfile.staging").write_text("web: b\n")
+    _rc, out = adhoc(["-a", json.dumps({"path": str(tmp_path), "env": "staging"})])
+    assert out["procfile"] == str(tmp_path / "Procfile.staging")
+    assert out["reason"] == "Procfile.staging exists for env 'staging'"
+
+
+def test_missing_variant_warns_or_fails_with_env_strict(tmp_path):
+    (tmp_path / "Procfile").write_text("web : a ${CONCURRENCY:-5}\n")
+    _rc, out = adhoc(["-a", json.dumps({"path": str(tmp_path), "env": "staging"})])
+    assert out["procfile"] == str(tmp_path / "Procfile")
+    assert "neither Procfile.staging nor Procfile_staging exists" in out["reason"]
+    # Both warnings reach the user (the role shows them as any module's warnings).
+    assert "neither Procfile.staging nor Procfile_staging exists" in out["stderr"]
+    assert "[rule: space-before-colon]" in out["stderr"]
+    assert out["undefined_variables"] == {}
+    rc, out = adhoc(["-a", json.dumps({"path": str(tmp_path), "env": "staging",
+                                       "env_strict": True})], check=False)
+    assert rc != 0
+    assert out["error"]["rule"] == "missing-variant"
+
+
+def test_strict_refuses_space_before_the_colon(tmp_path):
+    (tmp_path / "Procfile").write_text("web : a\n")
+    rc, out = adhoc(["-a", json.dumps({"path": str(tmp_path), "strict": True})], check=False)
+    assert rc != 0
+    assert out["error"]["rule"] == "space-before-colon"

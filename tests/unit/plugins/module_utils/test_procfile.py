@@ -280,7 +280,7 @@ def test_select_procfile_falls_back(tmp_path):
     (tmp_path / "Procfile").write_text("web: a\n")
     path, reason = select_procfile(str(tmp_path), "production")
     assert path == str(tmp_path / "Procfile")
-    assert "no Procfile_production" in reason
+    assert "neither Procfile.production nor Procfile_production" in reason
     assert select_procfile(str(tmp_path))[0] == str(tmp_path / "Procfile")
 
 
@@ -336,7 +336,8 @@ def test_read_procfile(tmp_path):
      "letter or digit"),
     ("web: a\nworker:\t \n", 2, "empty-command", "process 'worker' has an empty command"),
     ("web: a\nworker: b\n\nweb: c\n", 4, "duplicate-name",
-     "process 'web' is already defined on line 1"),
+     "process 'web' is already defined on line 1; a type has one command: to run two, join "
+     "them on one line ('a && b') or put them in a script and call that"),
     ("# c\nworker-beat: a\nweb: b\nworker_beat: c\n", 4, "count-variable-collision",
      "processes 'worker-beat' (line 2) and 'worker_beat' both map to the inventory variable "
      "'worker_beat_count'; rename one"),
@@ -347,6 +348,25 @@ def test_read_procfile(tmp_path):
      "byte 0xc3 is not valid UTF-8; a Procfile must be UTF-8 text"),
     (b"\xfeweb: a\n", 1, "encoding",
      "byte 0xfe is not valid UTF-8; a Procfile must be UTF-8 text"),
+    # CR-only and CRLF endings count as split_lines counts them.
+    (b"# c\rweb: a\r\n\rworker: \xff\n", 4, "encoding",
+     "byte 0xff is not valid UTF-8; a Procfile must be UTF-8 text"),
+    (b"\xff\xfe" + "web: x".encode("utf-16-le"), 1, "encoding",
+     "the file starts with a UTF-16 (little-endian) byte order mark: it is UTF-16 text, not "
+     "UTF-8; save it as UTF-8"),
+    (b"\xfe\xff" + "web: x".encode("utf-16-be"), 1, "encoding",
+     "the file starts with a UTF-16 (big-endian) byte order mark: it is UTF-16 text, not "
+     "UTF-8; save it as UTF-8"),
+    (b"\xff\xfe\x00\x00" + "web: x".encode("utf-32-le"), 1, "encoding",
+     "the file starts with a UTF-32 (little-endian) byte order mark: it is UTF-32 text, not "
+     "UTF-8; save it as UTF-8"),
+    (b"\x00\x00\xfe\xff" + "web: x".encode("utf-32-be"), 1, "encoding",
+     "the file starts with a UTF-32 (big-endian) byte order mark: it is UTF-32 text, not "
+     "UTF-8; save it as UTF-8"),
+    ("# c\nweb: puma \\\n  --bind 0.0.0.0:$PORT \\\n  --workers 2\n", 3, "continuation",
+     "this line continues line 2, which ends with '\\'; continuation lines are not "
+     "supported (honcho and foreman would run line 2 alone and drop this one): write the "
+     "command on one line, or put it in a script (for example bin/web) and call that"),
     (b"#" * (MAX_BYTES + 1), 0, "size",
      "file is 1048577 bytes; a Procfile may have at most 1048576 (1 MiB)"),
     # 1 MiB of characters, one byte over in UTF-8: counted in bytes.
@@ -354,7 +374,8 @@ def test_read_procfile(tmp_path):
 ], ids=["conflict-ours", "conflict-base", "conflict-first", "control-esc", "control-del",
         "control-before-syntax", "syntax", "syntax-shortened", "name-missing", "name-first",
         "name-too-long", "name-invalid", "empty-command", "duplicate-name", "count-collision",
-        "empty", "encoding", "encoding-bom-crlf", "encoding-first-line", "size-bytes",
+        "empty", "encoding", "encoding-bom-crlf", "encoding-first-line", "encoding-cr-lines",
+        "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "continuation", "size-bytes",
         "size-text"])
 def test_each_rule_says_exactly_what_and_where(text, line, rule, detail):
     err = rejected(text, source="/srv/shop/Procfile")
@@ -382,8 +403,12 @@ def test_select_procfile_reasons_word_for_word(tmp_path):
     top = str(tmp_path)
     assert select_procfile(top, "staging") == (
         str(tmp_path / "Procfile_staging"), "Procfile_staging exists for env 'staging'")
+    (tmp_path / "Procfile.review").write_text("web: b\n")
+    assert select_procfile(top, "review") == (
+        str(tmp_path / "Procfile.review"), "Procfile.review exists for env 'review'")
     assert select_procfile(top, "production") == (
-        str(tmp_path / "Procfile"), "no Procfile_production in %s; using Procfile" % top)
+        str(tmp_path / "Procfile"), "env 'production': neither Procfile.production nor "
+        "Procfile_production exists in %s; using Procfile" % top)
     assert select_procfile(top) == (str(tmp_path / "Procfile"), "no env given; using Procfile")
     # An empty env is no env: Procfile_ is never looked for.
     (tmp_path / "Procfile_").write_text("web: c\n")
@@ -397,7 +422,7 @@ def test_select_procfile_takes_only_regular_files(tmp_path):
 
 
 @pytest.mark.parametrize("env, detail", [
-    ("staging", "no Procfile or Procfile_staging in directory %s"),
+    ("staging", "no Procfile, Procfile.staging or Procfile_staging in directory %s"),
     (None, "no Procfile in directory %s"),
 ])
 def test_select_procfile_missing_is_a_file_level_error(tmp_path, env, detail):

@@ -22,7 +22,8 @@ CORPUS = [
     ("double-bom", b"\xef\xbb\xbf\xef\xbb\xbfweb: x\n", ("name", 1)),
     ("utf16", "web: x\n".encode("utf-16"), ("encoding", 1)),
     ("latin1", b"web: caf\xe9\n", ("encoding", 1)),
-    ("binary-junk", bytes(range(256)), ("encoding", 2)),  # byte 10 ends line 1
+    # Bytes 10 (LF) and 13 (CR) end lines 1 and 2, as split_lines counts them.
+    ("binary-junk", bytes(range(256)), ("encoding", 3)),
     ("nul-in-command", b"web: a\x00b\n", ("control-character", 1)),
     ("nul-line", b"web: a\n\x00\n", ("control-character", 2)),
     ("escape-sequence", b"web: \x1b[31mred\n", ("control-character", 1)),
