@@ -90,13 +90,15 @@ def upstreams(settings):
                 if isinstance(s, dict) and s.get("upstream"))
 
 
-def shells(settings, shell):
-    """{variable: path} of every shell the units run commands with: SHELL
-    (procfile_shell) and each type's own in SETTINGS (procfile_process_settings)."""
-    found = {"procfile_shell": shell}
+def shells(settings, shell, by="variable"):
+    """Every shell the units run commands with: SHELL (procfile_shell) and each type's
+    own in SETTINGS (procfile_process_settings). BY "variable": {variable: path}, to name
+    the setting in a message; BY "type": {type: path}, "*" for the other types."""
+    found = {"procfile_shell": shell} if by == "variable" else {"*": shell}
     for t, values in sorted((settings or {}).items()):
         if isinstance(values, dict) and values.get("shell"):
-            found["procfile_process_settings[%r].shell" % t] = values["shell"]
+            found["procfile_process_settings[%r].shell" % t if by == "variable" else t] = \
+                values["shell"]
     return found
 
 

@@ -37,6 +37,15 @@ BUILTIN_VARIABLES = frozenset((
     "OPTIND", "OPTARG",
 ))
 
+# What bash sets by itself (a command run under procfile_shell: /bin/bash can use them;
+# dash sets none of them, and $RANDOM is empty there).
+BASH_VARIABLES = frozenset((
+    "RANDOM", "SRANDOM", "SECONDS", "LINENO", "BASH", "BASHPID", "BASH_VERSION",
+    "BASH_VERSINFO", "BASH_SOURCE", "BASH_LINENO", "BASH_SUBSHELL", "BASHOPTS", "SHELLOPTS",
+    "EPOCHSECONDS", "EPOCHREALTIME", "HOSTNAME", "HOSTTYPE", "MACHTYPE", "OSTYPE", "UID",
+    "EUID", "GROUPS", "PIPESTATUS", "FUNCNAME", "SHLVL", "DIRSTACK", "HISTCMD", "REPLY",
+))
+
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 LINE_END_RE = re.compile(r"\r\n|\r|\n")
 # Control characters have no place in a command and could not be written into a unit
@@ -308,17 +317,22 @@ def referenced_variables(command):
     return [x for x in names if not (x in seen or seen.add(x))]
 
 
-def undefined_variables(processes, environment):
+def undefined_variables(processes, environment, shells=None):
     """Per process, the variables its command needs that nothing defines.
 
     A variable with a default (${VAR:-x}, ${VAR-x}, ${VAR:=x}, ${VAR=x}) or an
     alternative (${VAR:+x}, ${VAR+x}) is not needed; ${VAR:?msg}, ${VAR} and $VAR are.
-    See needed_variables for the text after the operator.
+    See needed_variables for the text after the operator. SHELLS ({type: shell}, "*" for
+    the others) says which processes run under bash, which defines BASH_VARIABLES.
     """
     defined = set(environment or ()) | BUILTIN_VARIABLES
+    shells = shells or {}
     result = {}
     for process in processes:
-        missing = needed_variables(process["command"], defined)
+        shell = shells.get(process["name"]) or shells.get("*") or "/bin/sh"
+        under_bash = shell.rsplit("/", 1)[-1] == "bash"
+        missing = needed_variables(process["command"],
+                                   defined | BASH_VARIABLES if under_bash else defined)
         if missing:
             result[process["name"]] = missing
     return result

@@ -56,6 +56,14 @@ options:
         C(${VAR=x}), C(${VAR:+x})) is never reported; C(${VAR:?msg}) is.
     type: dict
     default: {}
+  shells:
+    description:
+      - "The shell each type's command runs under, as C({type: path}), C(*) for the types
+        not named. Under bash, the variables bash sets itself (C($RANDOM), C($BASH_VERSION),
+        C($SECONDS), C($HOSTNAME), ...) are not reported as undefined; under C(/bin/sh)
+        (dash) they are."
+    type: dict
+    default: {}
   strict:
     description:
       - "Fail, instead of warning, when a command references an undefined variable, and
@@ -223,6 +231,7 @@ def run_module():
             content=dict(type="str"),
             environment=dict(type="dict", default={}, no_log=False),
             strict=dict(type="bool", default=False),
+            shells=dict(type="dict", default={}),
             read_as=dict(type="str"),
         ),
         mutually_exclusive=[("path", "content")],
@@ -249,7 +258,7 @@ def run_module():
         module.warn(warning)
 
     # Only the names of the environment matter here; values (secrets) are never echoed.
-    undefined = undefined_variables(processes, params["environment"])
+    undefined = undefined_variables(processes, params["environment"], params["shells"])
     result.update(processes=processes, undefined_variables=undefined)
     if undefined:
         text = "; ".join("%s references %s" % (name, ", ".join("$" + v for v in names))

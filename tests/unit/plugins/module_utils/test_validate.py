@@ -205,3 +205,20 @@ def test_missing_shells_on_the_host(tmp_path):
         missing_shells={"procfile_process_settings['web'].shell": str(tmp_path / "bash"),
                         "procfile_process_settings['x'].shell": str(script)})
     assert missing_shells({"procfile_shell": str(tmp_path)}) is not None
+
+
+def test_shells_filter_by_type():
+    from ansible_collections.procfile.systemd.plugins.filter.procfile import shells
+    assert shells({"web": {"shell": "/bin/bash"}, "worker": {}}, "/bin/sh", by="type") == {
+        "*": "/bin/sh", "web": "/bin/bash"}
+
+
+def test_bash_sets_random_and_others_itself_but_sh_does_not():
+    from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
+        parse, undefined_variables)
+    processes = parse("release: exit $(($RANDOM % 2))\nweb: echo $BASH_VERSION $NOPE\n")
+    assert undefined_variables(processes, {}) == {"release": ["RANDOM"],
+                                                  "web": ["BASH_VERSION", "NOPE"]}
+    assert undefined_variables(processes, {}, {"*": "/bin/bash"}) == {"web": ["NOPE"]}
+    assert undefined_variables(processes, {}, {"*": "/bin/sh", "web": "/usr/bin/bash"}) == {
+        "release": ["RANDOM"], "web": ["NOPE"]}
