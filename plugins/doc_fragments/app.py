@@ -9,7 +9,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):  # pylint: disable=too-few-public-methods
-    """extends_documentation_fragment: procfile.systemd.app"""
+    """extends_documentation_fragment: procfile.systemd.app and procfile.systemd.app.port"""
 
     DOCUMENTATION = r"""
 options:
@@ -17,10 +17,6 @@ options:
     description: The app's name, the prefix of its units.
     type: str
     required: true
-  base_port:
-    description: An instance's C(PORT) is O(base_port) plus its number.
-    type: int
-    default: 5000
   state_file:
     description: The pause record (JSON, root-only).
     type: path
@@ -28,4 +24,13 @@ options:
     description: Where the unit files are.
     type: path
     default: /etc/systemd/system
+"""
+
+    # procfile.systemd.app.port: for the modules that number ports (not procfile_status).
+    PORT = r"""
+options:
+  base_port:
+    description: An instance's C(PORT) is O(base_port) plus its number.
+    type: int
+    default: 5000
 """

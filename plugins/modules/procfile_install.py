@@ -119,6 +119,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - procfile.systemd.app
+  - procfile.systemd.app.port
   - procfile.systemd.lock
   - procfile.systemd.lock.dir
 attributes:

@@ -32,21 +32,21 @@ options:
       - The process types the app has now, in Procfile order (the release type excluded).
       - Owned templates of types not listed are stopped, disabled and removed in
         O(phase=apply).
-      - Not used by O(phase=pause), O(phase=resume), O(phase=restart) and O(phase=status),
-        which work on the types the host has.
+      - Not used by O(phase=pause), O(phase=resume) and O(phase=restart), which work on
+        the types the host has.
     type: list
     elements: str
     default: []
   counts:
     description:
       - Wanted instance count per type; a type not named here runs none.
-      - With O(phase=status), shown as the wanted column.
     type: dict
     default: {}
   phase:
     description:
       - What to do; one function each. Installing the files is
-        M(procfile.systemd.procfile_install)'s, before.
+        M(procfile.systemd.procfile_install)'s, before; reading the status is
+        M(procfile.systemd.procfile_status)'s.
       - V(apply) brings the instances in line with O(counts). It stops and disables surplus
         ones, removes the templates of types no longer in O(types), enables and starts
         missing ones, restarts those of O(restart) and those that started before their
@@ -57,10 +57,8 @@ options:
         recorded instances and removes the record; while a record exists, V(apply)
         updates nothing but units and starts nothing.
       - V(restart) restarts the running instances (of the types in O(restart), or all).
-      - V(status) reports every instance with its state, PID, restarts, start time and
-        memory, as data (RV(status)) and as a table (RV(lines)). It never changes anything.
     type: str
-    choices: [apply, pause, resume, restart, status]
+    choices: [apply, pause, resume, restart]
     required: true
   restart:
     description:
@@ -100,7 +98,6 @@ options:
         check; a rolling restart does so batch by batch. A failed check or reload puts
         the previous file back and fails. Every phase refuses a file whose directory
         someone other than root could change.
-      - With O(phase=status), what each list holds is shown.
     type: dict
     default: {}
   env_file:
@@ -136,6 +133,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - procfile.systemd.app
+  - procfile.systemd.app.port
   - procfile.systemd.lock.dir
 attributes:
   check_mode:
@@ -149,8 +147,8 @@ attributes:
 """
 
 EXAMPLES = r"""
-# As the procfile.systemd.procfile role calls it (roles/procfile/tasks/scale.yml, pause.yml,
-# status.yml), after procfile.systemd.procfile_install registered __procfile_install.
+# As the procfile.systemd.procfile role calls it (roles/procfile/tasks/scale.yml and
+# pause.yml), after procfile.systemd.procfile_install registered __procfile_install.
 - name: Start, stop and restart instances, then give the lock back
   procfile.systemd.procfile_instances:
     phase: apply
@@ -172,13 +170,6 @@ EXAMPLES = r"""
     phase: pause
     app: shop
     state_file: /var/lib/procfile-systemd/shop/paused.json
-
-- name: Read the app's status
-  procfile.systemd.procfile_instances:
-    phase: status
-    app: shop
-    counts: {web: 2, worker: 3}
-  register: __procfile_status
 """
 
 RETURN = r"""
@@ -288,38 +279,6 @@ msg:
   description: What happened, in a sentence.
   returned: always
   type: str
-status:
-  description: The app on this host, with O(phase=status).
-  returned: status
-  type: dict
-  contains:
-    app:
-      description: The app.
-      type: str
-    paused:
-      description: Whether a pause record exists.
-      type: bool
-    types:
-      description: Per type, C(wanted) (null when unknown) and C(running) counts.
-      type: list
-      elements: dict
-    instances:
-      description:
-        - Per instance, C(unit), C(type), C(unique_int), C(state), C(sub_state), C(enabled),
-          C(main_pid), C(restarts), C(since) and C(memory) (C(-) where systemd does not
-          account it).
-      type: list
-      elements: dict
-lines:
-  description: RV(status) as a table, one string per line.
-  returned: status
-  type: list
-  elements: str
-types:
-  description: The app's process types installed on the host, with O(phase=status).
-  returned: status
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -330,7 +289,6 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
     restart,
     resume,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     DEFAULT_LOCK_DIR,
@@ -349,7 +307,7 @@ def run_module():
             counts=dict(type="dict", default={}),
             base_port=dict(type="int", default=5000),
             phase=dict(type="str", required=True,
-                       choices=["apply", "pause", "resume", "restart", "status"]),
+                       choices=["apply", "pause", "resume", "restart"]),
             health_checks=dict(type="dict", default={}),
             unlock=dict(type="dict"),
             restart=dict(type="list", elements="str", default=[]),
@@ -372,7 +330,7 @@ def run_module():
     if app_name_error(app):
         module.fail_json(msg=app_name_error(app))
     host = Systemctl(module)
-    if phase != "status" and not module.check_mode:
+    if not module.check_mode:
         # Held until this process exits: a run that takes over the lease of a killed run
         # waits here for a module that run left working on the host.
         hold(lock_path(p["lock_dir"], app))
@@ -389,9 +347,6 @@ def run_module():
         result = restart(module, host, app, owned_types, unit_dir, p["restart"],
                          mine.get("base_port") or p["base_port"], p["health_checks"],
                          p["max_unavailable"], p["upstreams"])
-    elif phase == "status":
-        result = status(module, host, app, owned_types, unit_dir, p["state_file"],
-                        dict((t, int(c)) for t, c in p["counts"].items()), p["upstreams"])
     else:
         result = apply(module, host, app, types, p, owned, "apply")
     module.exit_json(**result)
