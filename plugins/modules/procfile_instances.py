@@ -31,8 +31,8 @@ options:
     description:
       - The process types the app has now, in Procfile order (the release type excluded).
       - Owned templates of types not listed are stopped, disabled and removed in
-        O(phase=apply).
-      - Not used by O(phase=pause), O(phase=resume) and O(phase=restart), which work on
+        O(state=apply).
+      - Not used by O(state=pause), O(state=resume) and O(state=restart), which work on
         the types the host has.
     type: list
     elements: str
@@ -42,7 +42,7 @@ options:
       - Wanted instance count per type; a type not named here runs none.
     type: dict
     default: {}
-  phase:
+  state:
     description:
       - What to do; one function each. Installing the files is
         M(procfile.systemd.procfile_install)'s, before; reading the status is
@@ -63,7 +63,7 @@ options:
   restart:
     description:
       - Types whose running instances are restarted (their unit, the environment or the
-        code changed; RV(procfile.systemd.procfile_install#module:restart_types)). With O(phase=restart), the
+        code changed; RV(procfile.systemd.procfile_install#module:restart_types)). With O(state=restart), the
         types to restart (all when empty).
     type: list
     elements: str
@@ -74,7 +74,7 @@ options:
     default: {}
   max_unavailable:
     description:
-      - With O(phase=apply) or O(phase=restart), per process type (C(*) for the types not
+      - With O(state=apply) or O(state=restart), per process type (C(*) for the types not
         named), how many of its instances on this host may be down at once while they
         restart - a number, or a percentage of them such as C(25%) (rounded down, at
         least one). Unset, a type with a health check restarts one instance at a time,
@@ -86,29 +86,29 @@ options:
   code_file:
     description:
       - The app's code stamp (see M(procfile.systemd.procfile_install)). Every running
-        instance started before the stamp's last change restarts in O(phase=apply) - after
+        instance started before the stamp's last change restarts in O(state=apply) - after
         the release phase, which runs between the install and this.
     type: path
   upstreams:
     description:
       - Per process type, a front proxy's list of its live instances to keep in step
         (C(path), C(format) V(nginx) or V(haproxy), C(name), C(reload) unit). In
-        O(phase=apply) and O(phase=restart), an instance leaves the list (the proxy
+        O(state=apply) and O(state=restart), an instance leaves the list (the proxy
         checked and reloaded) before it stops and joins once it answers its health
         check; a rolling restart does so batch by batch. A failed check or reload puts
-        the previous file back and fails. Every phase refuses a file whose directory
+        the previous file back and fails. Every state refuses a file whose directory
         someone other than root could change.
     type: dict
     default: {}
   env_file:
     description:
       - The app's EnvironmentFile. A running instance that started before this file, or
-        its template unit, last changed is restarted in O(phase=apply), so that a run
+        its template unit, last changed is restarted in O(state=apply), so that a run
         interrupted after writing files still converges on the next run.
     type: path
   fingerprint_file:
     description:
-      - Where the fingerprint of the last successful release is kept. O(phase=apply)
+      - Where the fingerprint of the last successful release is kept. O(state=apply)
         writes O(fingerprint) there once everything is applied.
     type: path
   fingerprint:
@@ -118,16 +118,16 @@ options:
     type: str
   health_checks:
     description:
-      - With O(phase=apply) or O(phase=restart), per process type, its check (C(path),
+      - With O(state=apply) or O(state=restart), per process type, its check (C(path),
         C(timeout), C(status)); C(*) for the types not named, null for none. After
         instances were started or restarted, wait until every instance of those types
         answers HTTP on C(127.0.0.1:PORT) (see M(procfile.systemd.procfile_health)); fail
-        if one does not. O(phase=restart) takes PORT's base from the installed units.
+        if one does not. O(state=restart) takes PORT's base from the installed units.
     type: dict
     default: {}
   unlock:
     description:
-      - With O(phase=apply), the C(token) and C(nonce) of this run's lock
+      - With O(state=apply), the C(token) and C(nonce) of this run's lock
         (M(procfile.systemd.procfile_lock)), given back once everything is applied.
     type: dict
 extends_documentation_fragment:
@@ -151,7 +151,7 @@ EXAMPLES = r"""
 # pause.yml), after procfile.systemd.procfile_install registered __procfile_install.
 - name: Start, stop and restart instances, then give the lock back
   procfile.systemd.procfile_instances:
-    phase: apply
+    state: apply
     app: shop
     types: [web, worker]
     counts: {web: 2, worker: 3}
@@ -165,9 +165,9 @@ EXAMPLES = r"""
       token: "{{ lookup('procfile.systemd.controller_run').token }}"
       nonce: "{{ __procfile_install.lock.nonce }}"
 
-- name: Pause every instance of the app (resume with phase resume)
+- name: Pause every instance of the app (resume with state resume)
   procfile.systemd.procfile_instances:
-    phase: pause
+    state: pause
     app: shop
     state_file: /var/lib/procfile-systemd/shop/paused.json
 """
@@ -175,41 +175,41 @@ EXAMPLES = r"""
 RETURN = r"""
 instances:
   description: Instance numbers per type after the run (or that the run would leave).
-  returned: with phase=apply
+  returned: with state=apply
   type: dict
   sample: {web: [1, 2], worker: [3, 4, 5]}
 before:
   description: Instance numbers per type on the host (enabled, or running without being enabled).
-  returned: with phase=apply
+  returned: with state=apply
   type: dict
   sample: {web: [1, 2], worker: [3]}
 start:
   description: Instance units started (or to be started).
-  returned: with phase=apply or resume
+  returned: with state=apply or resume
   type: list
   elements: str
 stop:
   description: Instance units stopped and disabled (or to be).
-  returned: with phase=apply or pause
+  returned: with state=apply or pause
   type: list
   elements: str
 restart:
   description: Instance units restarted (or to be).
-  returned: with phase=apply or restart
+  returned: with state=apply or restart
   type: list
   elements: str
 removed_types:
   description: Process types whose templates are removed (no longer in the Procfile).
-  returned: with phase=apply
+  returned: with state=apply
   type: list
   elements: str
 units:
   description: Every instance unit wanted, by type.
-  returned: with phase=apply
+  returned: with state=apply
   type: dict
 unlocked_nonce:
   description: With O(unlock), the nonce of the lock that was given back (null if it was not).
-  returned: with phase=apply and unlock
+  returned: with state=apply and unlock
   type: str
 healthy:
   description: With O(health_checks), the instances that answered.
@@ -220,7 +220,7 @@ restart_reasons:
   description:
     - Per type of RV(restart), why its instances restart (for example C(new revision b2,
       was a1)).
-  returned: with phase=apply
+  returned: with state=apply
   type: dict
 rounds:
   description: How many rounds the rolling restart took (see O(max_unavailable)).
@@ -228,7 +228,7 @@ rounds:
   type: int
 upstream_files:
   description: The front-proxy upstream files that changed (or would, in check mode).
-  returned: with phase=apply or restart
+  returned: with state=apply or restart
   type: list
   elements: str
 problems:
@@ -260,7 +260,7 @@ not_restarted:
   elements: str
 released_fingerprint:
   description: The content of O(fingerprint_file), or an empty string.
-  returned: with phase=apply
+  returned: with state=apply
   type: str
 unhealthy:
   description: The instances that failed their health check, with URL, last answer and unit state.
@@ -269,7 +269,7 @@ unhealthy:
   elements: dict
 record:
   description: "The pause record, C({type: [instance numbers]})."
-  returned: with phase=pause or resume
+  returned: with state=pause or resume
   type: dict
 paused:
   description: Whether the app is paused on the host (after the run).
@@ -306,7 +306,7 @@ def run_module():
             types=dict(type="list", elements="str", default=[]),
             counts=dict(type="dict", default={}),
             base_port=dict(type="int", default=5000),
-            phase=dict(type="str", required=True,
+            state=dict(type="str", required=True,
                        choices=["apply", "pause", "resume", "restart"]),
             health_checks=dict(type="dict", default={}),
             unlock=dict(type="dict"),
@@ -322,11 +322,11 @@ def run_module():
             unit_dir=dict(type="path", default="/etc/systemd/system"),
             lock_dir=dict(type="path", default=DEFAULT_LOCK_DIR),
         ),
-        required_if=[("phase", "pause", ["state_file"]), ("phase", "resume", ["state_file"])],
+        required_if=[("state", "pause", ["state_file"]), ("state", "resume", ["state_file"])],
         supports_check_mode=True,
     )
     p = module.params
-    app, types, unit_dir, phase = p["app"], p["types"], p["unit_dir"], p["phase"]
+    app, types, unit_dir, state = p["app"], p["types"], p["unit_dir"], p["state"]
     if app_name_error(app):
         module.fail_json(msg=app_name_error(app))
     host = Systemctl(module)
@@ -337,12 +337,12 @@ def run_module():
     owned = scan_owned_units(unit_dir)
     mine = owned.get(app, {"templates": {}, "target": None})
     owned_types = sorted(mine["templates"])
-    # One function per phase.
-    if phase == "pause":
+    # One function per state.
+    if state == "pause":
         result = pause(module, host, app, owned_types, unit_dir, p["state_file"])
-    elif phase == "resume":
+    elif state == "resume":
         result = resume(module, host, app, owned_types, unit_dir, p["state_file"])
-    elif phase == "restart":
+    elif state == "restart":
         # The port base the units were installed with (their marker), not a default.
         result = restart(module, host, app, owned_types, unit_dir, p["restart"],
                          mine.get("base_port") or p["base_port"], p["health_checks"],
