@@ -22,7 +22,7 @@ export PY_COLORS := 0
 endif
 MOLECULE_SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
-.PHONY: demo demo-check test test-readme test-compat test-ansible-versions deps apt venv collection unit sanity lint molecule mutation clean distclean sandbox-image
+.PHONY: demo demo-check test test-readme test-compat test-ansible-versions deps apt venv collection unit sanity lint changelog molecule mutation clean distclean sandbox-image
 .DEFAULT_GOAL := help
 
 help:
@@ -104,6 +104,12 @@ sanity:
 
 lint:
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/python tools/changelog.py --check
+
+# CHANGELOG.md and changelogs/changelog.yaml, from changelogs/fragments/ (one file per
+# change, in a user's terms: see tools/changelog.py). Never edit CHANGELOG.md by hand.
+changelog:
+	$(BIN)/python tools/changelog.py
 
 # Mutation testing (not part of `make test`): mutmut puts one small bug at a time into
 # plugins/module_utils/ and runs the unit tests that call the function it changed; a

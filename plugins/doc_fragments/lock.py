@@ -9,18 +9,10 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):  # pylint: disable=too-few-public-methods
-    """extends_documentation_fragment: procfile.systemd.lock"""
+    """extends_documentation_fragment: procfile.systemd.lock and procfile.systemd.lock.dir"""
 
     DOCUMENTATION = r"""
 options:
-  lock_dir:
-    description:
-      - Where the apps' locks live on the host (root-only, on C(/run) so that a reboot
-        frees them). A lock is C(<app>.lock), a lease naming the run that holds it, beside
-        C(<app>.lock.guard), whose C(flock) serializes every change of the lease and is
-        held by a module for as long as it changes the host.
-    type: path
-    default: /run/procfile-systemd
   lock_owner:
     description:
       - Take the app's lock for this run, C(lookup('procfile.systemd.controller_run')),
@@ -38,4 +30,18 @@ options:
     description: With O(lock_owner), seconds to wait for another run to give the lock back.
     type: int
     default: 0
+"""
+
+    # procfile.systemd.lock.dir: where the locks are, for a module that holds the lock's
+    # guard or gives the lock back without taking it (procfile_instances).
+    DIR = r"""
+options:
+  lock_dir:
+    description:
+      - Where the apps' locks live on the host (root-only, on C(/run) so that a reboot
+        frees them). A lock is C(<app>.lock), a lease naming the run that holds it, beside
+        C(<app>.lock.guard), whose C(flock) serializes every change of the lease and is
+        held by a module for as long as it changes the host.
+    type: path
+    default: /run/procfile-systemd
 """

@@ -17,7 +17,7 @@ description:
     C(release.service.j2) when the Procfile has a release process.
   - Returns one dict per unit file, with its C(path), its C(content) and the process
     C(type) it runs (null for the target and the release unit), so that a single
-    M(procfile.systemd.procfile_instances) call verifies and installs them all.
+    M(procfile.systemd.procfile_install) call verifies and installs them all.
   - The result is built as data and never as text parsed back into data, so it is the
     same on every ansible-core version, whichever way that version's templating converts
     a template's output. The contents are data too; a C({{UNIQUE_INT}}) or any other
@@ -59,7 +59,7 @@ notes:
 
 EXAMPLES = r"""
 - name: Install the units
-  procfile.systemd.procfile_instances:
+  procfile.systemd.procfile_install:
     app: shop
     types: [web, worker]
     files: >-

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: procfile.systemd contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The install phase of a deploy, in one module call per host: under the app's lock,
-the account, the directories, the environment file and every unit file, each unit
-verified with systemd-analyze before the first write."""
+"""The install of a deploy (module procfile_install), in one call per host: under the
+app's lock, the account, the directories, the environment file and every unit file,
+each unit verified with systemd-analyze before the first write."""
 
 from __future__ import absolute_import, division, print_function
 

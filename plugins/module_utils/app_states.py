@@ -2,8 +2,9 @@
 # Copyright: procfile.systemd contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The app's instances on one host: plan and apply the wanted counts, pause, resume
-and restart, one function per phase of procfile_instances. Each returns the module's
-result; a refusal fails the module before anything changed."""
+and restart, one function per state of procfile_instances; apply's planning also runs
+first in procfile_install (phase "install"), which stops before any instance changes.
+Each returns the module's result; a refusal fails the module before anything changed."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -23,45 +23,30 @@ description:
   - Instance numbers are unique across all of the app's types on the host and stable.
     New instances take the lowest free numbers; scaling down removes a type's highest.
   - This module is the engine of the M(procfile.systemd.procfile) role; it renders no
-    unit files itself.
+    unit files itself and installs none (M(procfile.systemd.procfile_install) does, first).
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
-  app:
-    description: The app's name, the prefix of its units.
-    type: str
-    required: true
   types:
     description:
       - The process types the app has now, in Procfile order (the release type excluded).
       - Owned templates of types not listed are stopped, disabled and removed in
-        O(phase=apply).
-      - Not used by O(phase=pause), O(phase=resume), O(phase=restart) and O(phase=status),
-        which work on the types the host has.
+        O(state=apply).
+      - Not used by O(state=pause), O(state=resume) and O(state=restart), which work on
+        the types the host has.
     type: list
     elements: str
     default: []
   counts:
     description:
       - Wanted instance count per type; a type not named here runs none.
-      - With O(phase=status), shown as the wanted column.
     type: dict
     default: {}
-  base_port:
-    description: An instance's C(PORT) is O(base_port) plus its number.
-    type: int
-    default: 5000
-  phase:
+  state:
     description:
-      - What to do; one function each.
-      - V(install), under the app's lock (O(lock_owner)), checks unit names and ports
-        against the host's other apps and O(after), then creates the app's account
-        (O(account)) and directories (O(root_dirs), O(writable_dirs)), writes O(env_content)
-        to O(env_file) and every unit of O(files), and removes O(absent). Every changed
-        unit is checked with C(systemd-analyze verify) before the first write (any
-        complaint fails, with nothing changed); files are replaced atomically;
-        C(daemon-reload) follows a unit change. Returns which types to restart
-        (RV(restart_types)) and the release fingerprint (RV(fingerprint)).
+      - What to do; one function each. Installing the files is
+        M(procfile.systemd.procfile_install)'s, before; reading the status is
+        M(procfile.systemd.procfile_status)'s.
       - V(apply) brings the instances in line with O(counts). It stops and disables surplus
         ones, removes the templates of types no longer in O(types), enables and starts
         missing ones, restarts those of O(restart) and those that started before their
@@ -72,65 +57,24 @@ options:
         recorded instances and removes the record; while a record exists, V(apply)
         updates nothing but units and starts nothing.
       - V(restart) restarts the running instances (of the types in O(restart), or all).
-      - V(status) reports every instance with its state, PID, restarts, start time and
-        memory, as data (RV(status)) and as a table (RV(lines)). It never changes anything.
     type: str
-    choices: [install, apply, pause, resume, restart, status]
+    choices: [apply, pause, resume, restart]
     required: true
-  files:
-    description:
-      - With O(phase=install), the unit files, each C(path), C(content) and C(type) (the
-        process type it runs, or null), installed root-owned with mode 0644.
-    type: list
-    elements: dict
-    default: []
-  absent:
-    description: With O(phase=install), unit files to remove (the release unit when the Procfile has no release).
-    type: list
-    elements: path
-    default: []
-  env_content:
-    description:
-      - With O(phase=install), the content of O(env_file) (root-owned, mode 0600). Never
-        logged or returned; its diff shows variable names only.
-    type: str
-  account:
-    description:
-      - With O(phase=install), C(user), C(group) and C(create); with C(create), a missing
-        group and user are created as system accounts (no home, no login shell), never root.
-    type: dict
-  root_dirs:
-    description: With O(phase=install), directories created root-owned with mode 0700.
-    type: list
-    elements: path
-    default: []
-  writable_dirs:
-    description: With O(phase=install), directories created owned by the app's user and group, mode 0750.
-    type: list
-    elements: path
-    default: []
-  root:
-    description: The app's directory, the home of a created user.
-    type: path
-  revision:
-    description: The app's revision, part of RV(fingerprint).
-    type: str
-    default: ""
   restart:
     description:
       - Types whose running instances are restarted (their unit, the environment or the
-        code changed; RV(restart_types) of O(phase=install)). With O(phase=restart), the
+        code changed; RV(procfile.systemd.procfile_install#module:restart_types)). With O(state=restart), the
         types to restart (all when empty).
     type: list
     elements: str
     default: []
   restart_reasons:
-    description: Per type in O(restart), why it restarts (RV(restart_reasons) of O(phase=install)).
+    description: Per type in O(restart), why it restarts (RV(procfile.systemd.procfile_install#module:restart_reasons)).
     type: dict
     default: {}
   max_unavailable:
     description:
-      - With O(phase=apply) or O(phase=restart), per process type (C(*) for the types not
+      - With O(state=apply) or O(state=restart), per process type (C(*) for the types not
         named), how many of its instances on this host may be down at once while they
         restart - a number, or a percentage of them such as C(25%) (rounded down, at
         least one). Unset, a type with a health check restarts one instance at a time,
@@ -141,86 +85,56 @@ options:
     default: {}
   code_file:
     description:
-      - The app's code stamp. O(phase=install) writes O(revision) there when it differs
-        from the one recorded, or when O(code_changed); every running instance started
-        before the stamp's last change restarts in O(phase=apply) - after the release
-        phase, which runs between the two phases.
+      - The app's code stamp (see M(procfile.systemd.procfile_install)). Every running
+        instance started before the stamp's last change restarts in O(state=apply) - after
+        the release phase, which runs between the install and this.
     type: path
-  code_changed:
-    description:
-      - With O(phase=install), the app's code changed in this run (for example a copy of
-        it did), whatever O(revision) says.
-    type: bool
-    default: false
   upstreams:
     description:
       - Per process type, a front proxy's list of its live instances to keep in step
         (C(path), C(format) V(nginx) or V(haproxy), C(name), C(reload) unit). In
-        O(phase=apply) and O(phase=restart), an instance leaves the list (the proxy
+        O(state=apply) and O(state=restart), an instance leaves the list (the proxy
         checked and reloaded) before it stops and joins once it answers its health
         check; a rolling restart does so batch by batch. A failed check or reload puts
-        the previous file back and fails. Every phase refuses a file whose directory
+        the previous file back and fails. Every state refuses a file whose directory
         someone other than root could change.
-    type: dict
-    default: {}
-  state_file:
-    description: The pause record (JSON, root-only).
-    type: path
-  after:
-    description:
-      - Units the app's processes are ordered after and want (C(procfile_after)). With
-        O(phase=install), each is looked up on the host; one that does not exist is a
-        warning, or a failure with O(after_strict).
-    type: list
-    elements: str
-    default: []
-  after_strict:
-    description: Fail, instead of warning, when a unit in O(after) does not exist.
-    type: bool
-    default: false
-  shells:
-    description:
-      - "The shells the units run commands with, as C({variable: path}), the variable being
-        the setting that chose it (for the message). With O(phase=install), a path that
-        is not an executable file on the host fails the run before anything is written."
     type: dict
     default: {}
   env_file:
     description:
       - The app's EnvironmentFile. A running instance that started before this file, or
-        its template unit, last changed is restarted in O(phase=apply), so that a run
+        its template unit, last changed is restarted in O(state=apply), so that a run
         interrupted after writing files still converges on the next run.
     type: path
   fingerprint_file:
     description:
-      - Where the fingerprint of the last successful release is kept. O(phase=install)
-        compares it with the new one (RV(release_due)); O(phase=apply) writes
-        O(fingerprint) there once everything is applied.
+      - Where the fingerprint of the last successful release is kept. O(state=apply)
+        writes O(fingerprint) there once everything is applied.
     type: path
   fingerprint:
-    description: The fingerprint to record in O(fingerprint_file) after applying.
+    description:
+      - The fingerprint to record in O(fingerprint_file) after applying
+        (RV(procfile.systemd.procfile_install#module:fingerprint)).
     type: str
   health_checks:
     description:
-      - With O(phase=apply) or O(phase=restart), per process type, its check (C(path),
+      - With O(state=apply) or O(state=restart), per process type, its check (C(path),
         C(timeout), C(status)); C(*) for the types not named, null for none. After
         instances were started or restarted, wait until every instance of those types
         answers HTTP on C(127.0.0.1:PORT) (see M(procfile.systemd.procfile_health)); fail
-        if one does not. O(phase=restart) takes PORT's base from the installed units.
+        if one does not. O(state=restart) takes PORT's base from the installed units.
     type: dict
     default: {}
   unlock:
     description:
-      - With O(phase=apply), the C(token) and C(nonce) of this run's lock
+      - With O(state=apply), the C(token) and C(nonce) of this run's lock
         (M(procfile.systemd.procfile_lock)), given back once everything is applied.
     type: dict
-  unit_dir:
-    description: Where the unit files are.
-    type: path
-    default: /etc/systemd/system
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - procfile.systemd.lock
+  - procfile.systemd.app
+  - procfile.systemd.app.port
+  - procfile.systemd.lock.dir
 attributes:
   check_mode:
     support: full
@@ -233,197 +147,102 @@ attributes:
 """
 
 EXAMPLES = r"""
-# As the procfile.systemd.procfile role calls it (roles/procfile/tasks/install.yml and
-# scale.yml), with the units rendered on the controller.
-- name: Take the app's lock and install the account, directories, environment and units
-  procfile.systemd.procfile_instances:
-    phase: install
-    app: shop
-    types: [web, worker]
-    counts: {web: 2, worker: 3}
-    files: "{{ rendered_units }}"
-    env_file: /etc/procfile-systemd/shop/environment
-    env_content: "{{ lookup('ansible.builtin.template', 'environment.j2') }}"
-    account: {user: shop, group: shop, create: true}
-    root: /srv/shop
-    root_dirs: [/etc/procfile-systemd, /etc/procfile-systemd/shop]
-    lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
-  register: __procfile_install
-
+# As the procfile.systemd.procfile role calls it (roles/procfile/tasks/scale.yml and
+# pause.yml), after procfile.systemd.procfile_install registered __procfile_install.
 - name: Start, stop and restart instances, then give the lock back
   procfile.systemd.procfile_instances:
-    phase: apply
+    state: apply
     app: shop
     types: [web, worker]
     counts: {web: 2, worker: 3}
     restart: "{{ __procfile_install.restart_types }}"
+    restart_reasons: "{{ __procfile_install.restart_reasons }}"
+    fingerprint_file: /var/lib/procfile-systemd/shop/released
+    fingerprint: "{{ __procfile_install.fingerprint }}"
+    max_unavailable: {web: 1}
     health_checks: {web: {path: /health, timeout: 60}, worker: null}
     unlock:
       token: "{{ lookup('procfile.systemd.controller_run').token }}"
       nonce: "{{ __procfile_install.lock.nonce }}"
 
-- name: Pause every instance of the app (resume with phase resume)
+- name: Pause every instance of the app (resume with state resume)
   procfile.systemd.procfile_instances:
-    phase: pause
+    state: pause
     app: shop
     state_file: /var/lib/procfile-systemd/shop/paused.json
-
-- name: Read the app's status
-  procfile.systemd.procfile_instances:
-    phase: status
-    app: shop
-    counts: {web: 2, worker: 3}
-  register: __procfile_status
 """
 
 RETURN = r"""
 instances:
   description: Instance numbers per type after the run (or that the run would leave).
-  returned: with phase=apply
+  returned: with state=apply
   type: dict
   sample: {web: [1, 2], worker: [3, 4, 5]}
 before:
   description: Instance numbers per type on the host (enabled, or running without being enabled).
-  returned: with phase=apply
+  returned: with state=apply
   type: dict
   sample: {web: [1, 2], worker: [3]}
 start:
   description: Instance units started (or to be started).
-  returned: with phase=apply or resume
+  returned: with state=apply or resume
   type: list
   elements: str
 stop:
   description: Instance units stopped and disabled (or to be).
-  returned: with phase=apply or pause
+  returned: with state=apply or pause
   type: list
   elements: str
 restart:
   description: Instance units restarted (or to be).
-  returned: with phase=apply or restart
+  returned: with state=apply or restart
   type: list
   elements: str
 removed_types:
   description: Process types whose templates are removed (no longer in the Procfile).
-  returned: with phase=apply
+  returned: with state=apply
   type: list
   elements: str
 units:
   description: Every instance unit wanted, by type.
-  returned: with phase=apply
-  type: dict
-acquired:
-  description: With O(phase=install) and O(lock_owner), whether this run holds the app's lock.
-  returned: with phase=install
-  type: bool
-holder:
-  description: The run that holds the app's lock, when it is not this one.
-  returned: with phase=install, when another run holds the lock
-  type: dict
-lock:
-  description: The lock this run holds (its C(nonce) identifies this acquisition).
-  returned: with phase=install
+  returned: with state=apply
   type: dict
 unlocked_nonce:
   description: With O(unlock), the nonce of the lock that was given back (null if it was not).
-  returned: with phase=apply and unlock
+  returned: with state=apply and unlock
   type: str
 healthy:
   description: With O(health_checks), the instances that answered.
   returned: when instances were health-checked
   type: list
   elements: dict
-restart_types:
-  description: With O(phase=install), the types whose instances must restart (unit, environment or code changed).
-  returned: with phase=install
-  type: list
-  elements: str
 restart_reasons:
   description:
-    - Per type, why its instances restart (for example C(new revision b2, was a1)).
-      With O(phase=install), for RV(restart_types); with O(phase=apply), for the types of
-      RV(restart).
-  returned: with phase=install or apply
+    - Per type of RV(restart), why its instances restart (for example C(new revision b2,
+      was a1)).
+  returned: with state=apply
   type: dict
-code_changed:
-  description: With O(phase=install), whether the app's code stamp (O(code_file)) changes.
-  returned: with phase=install
-  type: bool
 rounds:
   description: How many rounds the rolling restart took (see O(max_unavailable)).
   returned: when instances were restarted
   type: int
 upstream_files:
   description: The front-proxy upstream files that changed (or would, in check mode).
-  returned: with phase=apply or restart
+  returned: with state=apply or restart
   type: list
   elements: str
 upstream_files_removed:
   description:
     - The upstream files of types that left the Procfile, removed after their instances
       stopped (a file the proxy's configuration still needs stays, empty, with a warning).
-  returned: with phase=apply, when the run got that far
+  returned: with state=apply, when the run got that far
   type: list
   elements: str
-not_restarted:
-  description: When a rolling restart stopped at a failed health check, the instances it did not restart.
-  returned: when a health check failed
-  type: list
-  elements: str
-fingerprint:
-  description: With O(phase=install), what this deploy releases (units, environment, revision).
-  returned: with phase=install
-  type: str
-release_due:
-  description: With O(phase=install), whether RV(fingerprint) differs from the last successful release.
-  returned: with phase=install
-  type: bool
-files_changed:
-  description: With O(phase=install), the unit files that were (or would be) written.
-  returned: with phase=install
-  type: list
-  elements: str
-released_fingerprint:
-  description: The content of O(fingerprint_file), or an empty string.
-  returned: with phase=apply
-  type: str
-env_changed:
-  description: With O(phase=install), whether O(env_file) was (or would be) rewritten.
-  returned: with phase=install
-  type: bool
-removed:
-  description: With O(phase=install), the unit files of O(absent) that were (or would be) removed.
-  returned: with phase=install
-  type: list
-  elements: str
-created_user:
-  description: With O(phase=install), the user created (or to be), else null.
-  returned: with phase=install
-  type: str
-created_group:
-  description: With O(phase=install), the group created (or to be), else null.
-  returned: with phase=install
-  type: str
-path:
-  description: The lock file, when another run holds it.
-  returned: with phase=install, when RV(acquired) is false
-  type: str
-holder_description:
-  description: Who holds the lock, in words (controller, user, C(ansible-playbook) PID).
-  returned: with phase=install, when RV(acquired) is false
-  type: str
-unhealthy:
-  description: The instances that failed their health check, with URL, last answer and unit state.
-  returned: when a health check failed
-  type: list
-  elements: dict
-record:
-  description: "The pause record, C({type: [instance numbers]})."
-  returned: with phase=pause or resume
-  type: dict
 problems:
-  description: Per unit file, what C(systemd-analyze verify) said about it.
-  returned: when a rendered unit does not verify
-  type: dict
+  description: The upstream files refused (someone other than root could change their directory).
+  returned: when an upstream file is refused
+  type: list
+  elements: str
 conflict:
   description: The unit file whose name another app (RV(owner), null for a hand-written file) has.
   returned: when a unit name clashes
@@ -441,16 +260,24 @@ other_app:
   description: The app whose ports clash.
   returned: when ports clash
   type: str
-missing_units:
-  description: Units of O(after) that the host does not have.
-  returned: when O(after_strict) fails
+not_restarted:
+  description: When a rolling restart stopped at a failed health check, the instances it did not restart.
+  returned: when a health check failed
   type: list
   elements: str
-missing_shells:
-  description: "The shells of O(shells) that the host does not have, as C({variable: path})."
-  returned: when a shell is missing
+released_fingerprint:
+  description: The content of O(fingerprint_file), or an empty string.
+  returned: with state=apply
+  type: str
+unhealthy:
+  description: The instances that failed their health check, with URL, last answer and unit state.
+  returned: when a health check failed
+  type: list
+  elements: dict
+record:
+  description: "The pause record, C({type: [instance numbers]})."
+  returned: with state=pause or resume
   type: dict
-  sample: {"procfile_shell": "/bin/zsh"}
 paused:
   description: Whether the app is paused on the host (after the run).
   returned: always
@@ -459,50 +286,16 @@ msg:
   description: What happened, in a sentence.
   returned: always
   type: str
-status:
-  description: The app on this host, with O(phase=status).
-  returned: status
-  type: dict
-  contains:
-    app:
-      description: The app.
-      type: str
-    paused:
-      description: Whether a pause record exists.
-      type: bool
-    types:
-      description: Per type, C(wanted) (null when unknown) and C(running) counts.
-      type: list
-      elements: dict
-    instances:
-      description:
-        - Per instance, C(unit), C(type), C(unique_int), C(state), C(sub_state), C(enabled),
-          C(main_pid), C(restarts), C(since) and C(memory) (C(-) where systemd does not
-          account it).
-      type: list
-      elements: dict
-lines:
-  description: RV(status) as a table, one string per line.
-  returned: status
-  type: list
-  elements: str
-types:
-  description: The app's process types installed on the host, with O(phase=status).
-  returned: status
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.procfile.systemd.plugins.module_utils.app_install import take_lock
 from ansible_collections.procfile.systemd.plugins.module_utils.app_states import (
     apply,
     pause,
     restart,
     resume,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     DEFAULT_LOCK_DIR,
@@ -520,72 +313,49 @@ def run_module():
             types=dict(type="list", elements="str", default=[]),
             counts=dict(type="dict", default={}),
             base_port=dict(type="int", default=5000),
-            phase=dict(type="str", required=True,
-                       choices=["install", "apply", "pause", "resume", "restart", "status"]),
-            files=dict(type="list", elements="dict", default=[]),
-            absent=dict(type="list", elements="path", default=[]),
-            env_content=dict(type="str", no_log=True),
-            account=dict(type="dict"),
-            root_dirs=dict(type="list", elements="path", default=[]),
-            writable_dirs=dict(type="list", elements="path", default=[]),
-            root=dict(type="path"),
-            revision=dict(type="str", default=""),
+            state=dict(type="str", required=True,
+                       choices=["apply", "pause", "resume", "restart"]),
             health_checks=dict(type="dict", default={}),
-            lock_owner=dict(type="dict"),
-            lock_steal=dict(type="str"),
-            lock_wait=dict(type="int", default=0),
             unlock=dict(type="dict"),
             restart=dict(type="list", elements="str", default=[]),
             restart_reasons=dict(type="dict", default={}),
             max_unavailable=dict(type="dict", default={}),
             code_file=dict(type="path"),
-            code_changed=dict(type="bool", default=False),
             upstreams=dict(type="dict", default={}),
             env_file=dict(type="path"),
-            after=dict(type="list", elements="str", default=[]),
-            after_strict=dict(type="bool", default=False),
-            shells=dict(type="dict", default={}),
             state_file=dict(type="path"),
             fingerprint_file=dict(type="path"),
             fingerprint=dict(type="str"),
             unit_dir=dict(type="path", default="/etc/systemd/system"),
             lock_dir=dict(type="path", default=DEFAULT_LOCK_DIR),
         ),
-        required_if=[("phase", "pause", ["state_file"]), ("phase", "resume", ["state_file"])],
+        required_if=[("state", "pause", ["state_file"]), ("state", "resume", ["state_file"])],
         supports_check_mode=True,
     )
     p = module.params
-    app, types, unit_dir, phase = p["app"], p["types"], p["unit_dir"], p["phase"]
+    app, types, unit_dir, state = p["app"], p["types"], p["unit_dir"], p["state"]
     if app_name_error(app):
         module.fail_json(msg=app_name_error(app))
     host = Systemctl(module)
-    lock = None
-    if phase == "install" and p["lock_owner"]:
-        lock, refusal = take_lock(module, app, p)
-        if refusal:
-            module.exit_json(**refusal)
-    if phase in ("install", "apply", "pause", "resume", "restart") and not module.check_mode:
+    if not module.check_mode:
         # Held until this process exits: a run that takes over the lease of a killed run
         # waits here for a module that run left working on the host.
         hold(lock_path(p["lock_dir"], app))
     owned = scan_owned_units(unit_dir)
     mine = owned.get(app, {"templates": {}, "target": None})
     owned_types = sorted(mine["templates"])
-    # One function per phase; install and apply share the planning of instances.
-    if phase == "pause":
+    # One function per state.
+    if state == "pause":
         result = pause(module, host, app, owned_types, unit_dir, p["state_file"])
-    elif phase == "resume":
+    elif state == "resume":
         result = resume(module, host, app, owned_types, unit_dir, p["state_file"])
-    elif phase == "restart":
+    elif state == "restart":
         # The port base the units were installed with (their marker), not a default.
         result = restart(module, host, app, owned_types, unit_dir, p["restart"],
                          mine.get("base_port") or p["base_port"], p["health_checks"],
                          p["max_unavailable"], p["upstreams"])
-    elif phase == "status":
-        result = status(module, host, app, owned_types, unit_dir, p["state_file"],
-                        dict((t, int(c)) for t, c in p["counts"].items()), p["upstreams"])
     else:
-        result = apply(module, host, app, types, p, owned, phase, lock)
+        result = apply(module, host, app, types, p, owned, "apply")
     module.exit_json(**result)
 
 

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: procfile_trust
 short_description: Check that only root can change a directory tree before root writes into it
-version_added: "0.2.0"
+version_added: "0.1.0"
 description:
   - Fails unless O(path), every directory above it and every directory below it can be
     changed by root alone (root-owned, not writable by group or others, or sticky), and no

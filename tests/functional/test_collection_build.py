@@ -31,6 +31,8 @@ def test_build_install_doc_and_playbook(tmp_path):
     with tarfile.open(tarball) as tar:
         licence = tar.extractfile("COPYING").read().decode()
     assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence
+    # Galaxy shows the changelog antsibull-changelog made from changelogs/fragments/.
+    assert "changelogs/changelog.yaml" in names and "CHANGELOG.md" in names
     # build_ignore keeps tests, molecule, tools and local state out.
     for prefix in ("tests/", "molecule/", "tools/", ".venv/", ".cache/", "benchmarks/"):
         assert not [n for n in names if n.startswith(prefix)], prefix

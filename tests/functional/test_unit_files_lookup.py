@@ -1,6 +1,6 @@
 """The unit_files lookup run through Ansible itself, with the role's own templates.
 
-The role hands its result straight to procfile_instances: it must be a list of dicts on
+The role hands its result straight to procfile_install: it must be a list of dicts on
 every ansible-core version (before 2.19 a template's text that looks like a list is
 turned into one; from 2.19 it stays text), and a Procfile command's {{ }} stays text.
 """
