@@ -113,6 +113,9 @@ def plan(module, host, app, p):
     running = instances_by_type(app, types, [u for u, s in loaded.items()
                                              if s["ActiveState"] in ACTIVE_STATES + ("deactivating",)])
     instances = sorted("%s-%s@%d.service" % (app, t, n) for t in types for n in running[t])
+    # Failed ones too: systemd keeps a failed unit listed after its file is gone.
+    known = instances_by_type(app, types, list(loaded))
+    loaded_units = sorted("%s-%s@%d.service" % (app, t, n) for t in types for n in known[t])
     target, release_unit = target_name(app), release_name(app)
     unit_files = sorted(list(mine["templates"].values()) + ([mine["target"]] if mine["target"] else [])
                         + mine["other"])
@@ -166,7 +169,7 @@ def plan(module, host, app, p):
                                 % (p["user"], app, ACCOUNT_COMMENT % app))
             except KeyError:
                 pass
-    return dict(types=types, stop=stop, disable=disable, links=links, target_links=target_links,
+    return dict(types=types, stop=stop, loaded=loaded_units + others, disable=disable, links=links, target_links=target_links,
                 unit_files=unit_files, upstreams=upstreams, base_port=mine["base_port"],
                 files=files, dirs=dirs, state_files=state_files, account=account, home=home,
                 kept_account=kept_account)
@@ -264,7 +267,7 @@ def remove(module, host, app, p):
     wants = os.path.join(p["unit_dir"], target_name(app) + ".wants")
     if _is_dir(wants) and not os.listdir(wants):
         os.rmdir(wants)
-    host.reset_failed(todo["stop"])
+    host.reset_failed(todo["loaded"])
     # 3. Units, then the secrets and the state.
     for unit_file in todo["unit_files"]:
         if os.path.lexists(unit_file):

@@ -180,7 +180,7 @@ def test_removal_stops_disables_and_removes_only_the_apps_own_files(host):
     assert module.calls == [
         ["stop", "--"] + SHOP_INSTANCES + ["shop.target"],
         ["disable", "--quiet", "--"] + SHOP_INSTANCES + ["shop.target"],
-        ["reset-failed", "--"] + SHOP_INSTANCES + ["shop.target"],
+        ["reset-failed", "--"] + SHOP_INSTANCES + ["shop.target", "shop-release.service"],
         ["daemon-reload"],
     ]
     assert tree(root) == sorted([
