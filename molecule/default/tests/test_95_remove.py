@@ -80,7 +80,8 @@ def test_remove_is_refused_without_the_confirmation_and_changes_nothing(host):
     for extra in ({}, {"procfile_remove_confirm": "shop-admin"}):
         rc, out = playbook("shop.yml", "--tags", "remove", check=False, **extra)
         assert rc != 0
-        assert "Refusing to remove app 'shop'" in folded(out), out[-3000:]
+        # (The yaml callback may quote the message, doubling its quotes: none compared.)
+        assert "Refusing to remove app" in folded(out), out[-3000:]
         assert "-e procfile_remove_confirm=shop" in folded(out), out[-3000:]
         assert host_snapshot(host) == snapshot
 
