@@ -253,7 +253,7 @@ def remove(module, host, app, p):
     if todo["upstreams"]:
         proxy = Upstreams(module, host, app, todo["base_port"] or 0, todo["upstreams"])
         proxy.publish(dict((t, []) for t in todo["upstreams"]))
-        result["upstream_files"] = proxy.retire(list(todo["upstreams"]))
+        result["upstream_files"] = proxy.retire(list(todo["upstreams"]), why="is being removed")
         result["kept_upstream_files"] = sorted(s["path"] for t, s in proxy.settings.items()
                                                if s["path"] not in result["upstream_files"])
     # 2. Stop gracefully, then disable: one call per kind of action.

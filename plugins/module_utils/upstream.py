@@ -189,7 +189,7 @@ class Upstreams(object):
             self.published[t] = sorted(numbers_by_type[t])
         return sorted(changed)
 
-    def retire(self, types):
+    def retire(self, types, why="left the Procfile"):
         """Remove the files of TYPES (gone from the Procfile, their lists already empty and
         their instances stopped), where the proxy's configuration no longer needs them. A
         site that still refers to a list keeps it, empty, with a warning: removing it would
@@ -205,10 +205,10 @@ class Upstreams(object):
             if problem:
                 write_atomic(setting["path"], text, 0o644)
                 self.module.warn(
-                    "Type %s of app %s left the Procfile; its upstream file %s stays, listing no "
-                    "instance, because the proxy's configuration still needs it (%s). Remove it "
-                    "once your site no longer refers to %s."
-                    % (t, self.app, setting["path"], problem, setting["name"]))
+                    "Type %s of app %s %s; its upstream file %s stays, listing no instance, "
+                    "because the proxy's configuration still needs it (%s). Remove it once your "
+                    "site no longer refers to %s."
+                    % (t, self.app, why, setting["path"], problem, setting["name"]))
                 continue
             removed.append(setting["path"])
         return removed
