@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import io
 import os
 import re
 
@@ -55,9 +56,14 @@ def allocate(current, wanted, order):
 
 
 def read_markers(path):
-    """The X-Procfile* keys of a unit file, or None when it carries none."""
+    """The X-Procfile* keys of a unit file, or None when it carries none.
+
+    Read as UTF-8, as units.py's text is written (files.write_atomic), whatever the
+    locale: in the locale's encoding a unit whose command is not ASCII was not found
+    under LANG=C (a decode error), and a marker value came back as mojibake under
+    Latin-1."""
     try:
-        with open(path) as handle:
+        with io.open(path, encoding="utf-8") as handle:
             text = handle.read(65536)
     except (IOError, OSError, UnicodeDecodeError):
         return None

@@ -10,6 +10,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     account_changes,
     home_to_create,
     needs_write,
+    read_exact,
     verify_units,
     write_atomic,
 )
@@ -180,3 +181,37 @@ def test_environment_diff_shows_names_never_values():
     assert before == "A=(secret)\nB=(secret)\n"
     assert after == "A=(secret, new value)\nB=(secret)\nC=(secret, new value)\n"
     assert "secret1" not in before + after and "secret2" not in before + after
+
+
+def test_environment_diff_of_values_holding_equals_signs_comments_and_blank_lines():
+    # As the role writes the file: KEY="value" lines (a value may hold '='), a comment
+    # line that holds '=' too, and blank lines. Only names, never any part of a value.
+    before = '# managed: one KEY="value" a line\nA="x=1"\n\nB="y"\n'
+    after = 'A="x=2"\n\nB="y"\n'
+    assert env_names_diff(before, after) == ("A=(secret)\nB=(secret)\n",
+                                             "A=(secret, new value)\nB=(secret)\n")
+
+
+def test_a_home_whose_name_ends_in_x_is_made():
+    assert home_to_create("/var/lib/appX", "/srv/shop", "no-such-user-x", True) == "/var/lib/appX"
+
+
+def test_a_home_in_a_procfile_root_whose_name_ends_in_x_is_refused_word_for_word():
+    with pytest.raises(ValueError) as info:
+        home_to_create("/srv/shopX/home", "/srv/shopX", "no-such-user-x", True)
+    assert str(info.value) == (
+        "procfile_home /srv/shopX/home is inside procfile_root /srv/shopX, which only root may "
+        "change: give the app's user a home of its own outside it, e.g. /var/lib/<app>")
+
+
+def test_every_home_is_inside_a_procfile_root_of_slash():
+    with pytest.raises(ValueError, match="is inside procfile_root /,"):
+        home_to_create("/var/lib/shop", "/", "no-such-user-x", True)
+
+
+def test_read_exact_keeps_the_text_and_replaces_bytes_that_are_not_utf8(tmp_path):
+    path = tmp_path / "stamp"
+    path.write_bytes(b"\nrev caf\xc3\xa9 \xff\n")
+    # Nothing stripped (the leading line break stays), a bad byte replaced, not fatal.
+    assert read_exact(str(path)) == u"\nrev caf\u00e9 \ufffd\n"
+    assert read_exact(str(tmp_path / "missing")) is None

@@ -1,11 +1,11 @@
 """UNIQUE_INT allocation: unique per app, stable, lowest free numbers, highest removed."""
 
-import codecs
-import locale
+import json
 import os
+import subprocess
+import sys
 import threading
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -157,9 +157,33 @@ def test_enabled_instances_without_a_wants_directory(tmp_path):
     assert enabled_instances(str(tmp_path), "shop", ["web", "worker"]) == {"web": [], "worker": []}
 
 
-@pytest.mark.skipif(codecs.lookup(locale.getpreferredencoding(False)).name != "utf-8",
-                    reason="unit files are read in the locale's encoding")
 def test_read_markers_of_a_file_that_is_not_text(tmp_path):
     path = tmp_path / "u.service"
     path.write_bytes(b"[Unit]\nX-ProcfileApp=\xff\n")
     assert read_markers(str(path)) is None
+
+
+# A unit as units.py writes it (UTF-8, files.write_atomic), with a command that is not
+# ASCII and a marker value that is not either.
+UTF8_UNIT = (u"[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=w\u00e9b\n\n[Service]\n"
+             u"ExecStart=/bin/sh -c 'echo caf\u00e9'\n").encode("utf-8")
+READ_IN_CHILD = """
+import json, sys
+from ansible_collections.procfile.systemd.plugins.module_utils.instances import read_markers
+print(json.dumps(read_markers(sys.argv[1])))
+"""
+
+
+def test_read_markers_decodes_utf8_whatever_the_locale(tmp_path):
+    path = tmp_path / "shop-web@.service"
+    path.write_bytes(UTF8_UNIT)
+    assert read_markers(str(path)) == {"X-ProcfileApp": "shop", "X-ProcfileType": u"w\u00e9b"}
+    # The same read in a process whose locale encoding is ASCII (LANG=C without Python's
+    # UTF-8 mode or locale coercion): with open() in the locale's encoding the unit was
+    # not text (None), so the app's own unit counted as foreign.
+    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0",
+               PYTHONIOENCODING="utf-8", PYTHONPATH=os.pathsep.join(sys.path))
+    child = subprocess.run([sys.executable, "-c", READ_IN_CHILD, str(path)], env=env,
+                           capture_output=True, check=True)
+    assert json.loads(child.stdout.decode("utf-8")) == {"X-ProcfileApp": "shop",
+                                                        "X-ProcfileType": u"w\u00e9b"}

@@ -238,3 +238,9 @@ def test_describe_reads_the_clock_when_not_given_one(monkeypatch):
     assert describe(dict(A, acquired_at=SINCE)) == (
         "run ctl:boot:100:5 (ansible-playbook pid 100 of root on controller ctl, "
         "42 s ago, at 2023-11-14 22:13:20 UTC)")
+
+
+def test_an_unreadable_lease_is_shown_by_its_first_200_characters(tmp_path):
+    path = tmp_path / "shop.lock"
+    path.write_text("x" * 199 + "yz" + "w" * 100)
+    assert read_holder(str(path)) == {"token": "unreadable", "content": "x" * 199 + "y"}

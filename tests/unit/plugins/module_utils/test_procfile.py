@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
     MAX_BYTES,
     ProcfileError,
+    confined,
     count_variable,
     parse,
     read_procfile,
@@ -255,6 +256,13 @@ def test_error_names_the_source():
     ("echo \\", []),
     ("\"'$A'\"", ["A"]),
     ("$${A}", []),
+    # An escaped backslash escapes nothing after it; an escaped quote opens nothing.
+    ("echo \\\\$HOME", ["HOME"]),
+    ("echo \\\" $A", ["A"]),
+    # The shell's PID, then a variable; the scan goes on after $$ and after ${.
+    ("$$$A", ["A"]),
+    ("$$ $B", ["B"]),
+    ("${A:-1} $B", ["A", "B"]),
 ])
 def test_referenced_variables(command, expected):
     assert referenced_variables(command) == expected
@@ -487,3 +495,50 @@ def test_read_procfile_as_root_reads_as_root(tmp_path):
     path.write_text("web: a\n")
     os.chmod(str(path), 0o600)
     assert names(read_procfile(str(path), as_user="root")) == ["web"]
+
+
+@pytest.mark.parametrize("text, rule", [
+    # Only blanks and tabs make a line blank: a form feed alone is a control character,
+    # an "X" alone is a line without a colon.
+    ("\x0c\nweb: a\n", "control-character"),
+    ("X\nweb: a\n", "syntax"),
+])
+def test_only_blanks_and_tabs_make_a_line_blank(text, rule):
+    err = rejected(text)
+    assert (err.rule, err.line) == (rule, 1)
+
+
+def test_a_line_of_exactly_60_characters_is_quoted_whole():
+    line = "x" * 60
+    assert rejected(line + "\n").detail == "expected 'NAME: COMMAND', found no colon in %r" % line
+    assert rejected(line + "y\n").detail == \
+        "expected 'NAME: COMMAND', found no colon in %r" % (line + u"\u2026")
+
+
+def test_confined_in_a_root_whose_name_ends_in_x(tmp_path):
+    root = tmp_path / "appX"
+    root.mkdir()
+    (root / "Procfile").write_text("web: a\n")
+    assert confined(str(root / "Procfile"), str(root)) == str(root / "Procfile")
+    # Everything is inside /.
+    assert confined(str(root / "Procfile"), "/") == str(root / "Procfile")
+
+
+def test_confined_refusal_word_for_word(tmp_path):
+    root = tmp_path / "app"
+    root.mkdir()
+    (tmp_path / "secret").write_text("web: a\n")
+    os.symlink(str(tmp_path / "secret"), str(root / "Procfile"))
+    path = str(root / "Procfile")
+    with pytest.raises(ProcfileError) as info:
+        confined(path, str(root))
+    detail = ("leads out of %s (to %s) through a symbolic link; a Procfile must be a file of the "
+              "app's own directory, so it was not read" % (root, tmp_path / "secret"))
+    assert info.value.to_dict() == {"file": path, "line": 0, "rule": "outside-root", "detail": detail,
+                                    "msg": "%s: %s [rule: outside-root]" % (path, detail)}
+
+
+def test_read_procfile_of_a_relative_path_is_confined_to_the_current_directory(tmp_path, monkeypatch):
+    (tmp_path / "Procfile").write_text("web: a\n")
+    monkeypatch.chdir(tmp_path)
+    assert names(read_procfile("Procfile")) == ["web"]

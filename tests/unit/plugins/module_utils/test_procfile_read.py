@@ -124,3 +124,13 @@ def test_an_app_user_that_is_root_reads_as_root(app, monkeypatch):
         handle.write("web: serve\n")
     os.chmod(path, 0o600)
     assert [p["name"] for p in read_procfile(path, root=app, as_user="admin")] == ["web"]
+
+
+def test_an_app_user_of_uid_1_is_not_root(app, monkeypatch):
+    # Only uid 0 reads directly; uid 1 (daemon) is an app user like any other.
+    monkeypatch.setattr(procfile_module, "account", lambda user: (1, 1, [1]))
+    path = os.path.join(app, "Procfile")
+    with open(path, "w") as handle:
+        handle.write("web: serve\n")
+    os.chmod(path, 0o600)
+    assert refused(path, app, as_user="daemon").rule == "read"

@@ -7,6 +7,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     exec_command,
     exec_word,
     instance_name,
+    release_name,
     template_name,
 )
 
@@ -63,3 +64,7 @@ def test_env_file_value_rejects_nul():
 def test_names():
     assert template_name("shop", "worker-beat") == "shop-worker-beat@.service"
     assert instance_name("shop", "web", 3) == "shop-web@3.service"
+
+
+def test_release_name():
+    assert release_name("shop") == "shop-release.service"
