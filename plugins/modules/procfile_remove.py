@@ -75,6 +75,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - procfile.systemd.lock
+  - procfile.systemd.lock.dir
 attributes:
   check_mode:
     support: full
