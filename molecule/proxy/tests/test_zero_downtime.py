@@ -206,9 +206,11 @@ SERVE = "python3 -m http.server $PORT --bind 127.0.0.1"
 
 def deploy_leave(host, types, settings):
     """App "leave": the given types, each a plain HTTP server."""
-    host.check_output("mkdir -p /srv/leave && printf '%%s\\n' %s > /srv/leave/Procfile",
-                      " ".join("%s: %s" % (t, SERVE) for t in types))
-    host.check_output("cat /srv/leave/Procfile")
+    # One printf argument per line (testinfra quotes each argument it substitutes).
+    lines = ["%s: %s" % (t, SERVE) for t in types]
+    host.check_output("mkdir -p /srv/leave && printf '%%s\\n'" + " %s" * len(lines)
+                      + " > /srv/leave/Procfile", *lines)
+    assert host.file("/srv/leave/Procfile").content_string == "".join(line + "\n" for line in lines)
     return playbook("deploy.yml", procfile_app="leave", procfile_root="/srv/leave",
                     procfile_base_port=7700, procfile_process_settings=settings)
 
