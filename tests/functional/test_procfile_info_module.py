@@ -123,8 +123,10 @@ def test_missing_variant_warns_or_fails_with_env_strict(tmp_path):
     assert out["procfile"] == str(tmp_path / "Procfile")
     assert "neither Procfile.staging nor Procfile_staging exists" in out["reason"]
     # Both warnings reach the user (the role shows them as any module's warnings).
-    assert "neither Procfile.staging nor Procfile_staging exists" in out["stderr"]
-    assert "[rule: space-before-colon]" in out["stderr"]
+    # ansible-core before 2.19 wraps warnings, also at hyphens: compare without spaces.
+    stderr = "".join(out["stderr"].split())
+    assert "neitherProcfile.stagingnorProcfile_stagingexists" in stderr
+    assert "[rule:space-before-colon]" in stderr
     assert out["undefined_variables"] == {}
     rc, out = adhoc(["-a", json.dumps({"path": str(tmp_path), "env": "staging",
                                        "env_strict": True})], check=False)
