@@ -5,6 +5,7 @@ Each scenario's tests/conftest.py puts this directory on sys.path and imports fr
 
 import json
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -88,24 +89,12 @@ def recap_changed(output):
 
 
 # What a refused or check-mode run must leave exactly as it was: every file the
-# collection writes (with its owner, mode and content), the accounts, and the state and
-# main PID of every unit an app owns. The lock's guard files are left out: every run,
+# collection writes (with its owner, mode and content), the apps' code under /srv, the
+# owner and mode of their homes and writable directories, the accounts, and the state
+# and main PID of every unit an app owns. The lock's guard files are left out: every run,
 # a refused one too, takes their flock, and they hold no state (and so are directory
 # sizes, which count entries such as a guard file made for the first time).
-SNAPSHOT = r"""
-for d in /etc/systemd/system /etc/procfile-systemd /var/lib/procfile-systemd /run/procfile-systemd; do
-  [ -e "$d" ] || { echo "$d absent"; continue; }
-  find "$d" ! -name '*.guard' -printf '%p %y %u %g %m %l\n' | sort
-  find "$d" -type f ! -name '*.guard' -exec sha1sum {} + | sort
-done
-getent passwd | sort
-getent group | sort
-owned=$(grep -l '^X-ProcfileApp=' /etc/systemd/system/*.service /etc/systemd/system/*.target 2>/dev/null | xargs -r -n1 basename)
-patterns=$(for u in $owned; do case "$u" in *@.service) echo "${u%.service}*.service";; *) echo "$u";; esac; done)
-units=$(systemctl list-units --all --plain --no-legend --full $patterns | awk '{print $1}' | sort)
-echo "=== units"
-[ -z "$units" ] || systemctl show --property=Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NRestarts $units
-"""
+SNAPSHOT = (Path(__file__).resolve().parent / "host_snapshot.sh").read_text()
 
 
 def host_snapshot(host):
@@ -116,7 +105,7 @@ def host_snapshot(host):
     only the load and enabled state count. Every other unit's PID counts: a refused run
     that restarted it would show.
     """
-    files, _sep, units = host.check_output("bash -c %s", SNAPSHOT).partition("=== units")
+    files, _sep, units = host.check_output("sh -c %s", SNAPSHOT).partition("=== units")
     stable = []
     for block in units.strip().split("\n\n"):
         props_ = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
@@ -157,6 +146,20 @@ def wait_for(predicate, timeout=10.0, interval=0.1):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def boot_id(host):
+    return host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
+
+
+def reboot(host):
+    """Reboot the scenario's server and wait until its boot is over. The boot id must
+    change: a test that claims "after a reboot" fails when no reboot happened."""
+    before = boot_id(host)
+    adhoc("ansible.builtin.reboot", "reboot_timeout=120")
+    assert boot_id(host) != before, "the server did not reboot"
+    # running or degraded, once every boot job has run (rc is not the point here).
+    host.run("systemctl is-system-running --wait")
 
 
 @pytest.fixture
@@ -203,3 +206,10 @@ def background_playbook(play, *args, **extra_vars):
         cmd += ["-e", json.dumps(extra_vars)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=ansible_env(), start_new_session=True)
+
+
+def kill_run(proc):
+    """SIGKILL the whole run: ansible-playbook, its workers and their ssh connections."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    return proc.stdout.read()

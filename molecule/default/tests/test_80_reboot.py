@@ -1,6 +1,6 @@
 """After a reboot, enabled instances are back and disabled ones stay down."""
 
-from procfile_testlib import adhoc, instances, playbook, props
+from procfile_testlib import instances, playbook, props, reboot
 
 
 def test_reboot_brings_back_enabled_instances_only(host):
@@ -10,10 +10,7 @@ def test_reboot_brings_back_enabled_instances_only(host):
               "shop-admin": {t: instances(host, "shop-admin", t) for t in ("web", "worker")}}
     # An instance systemd knows but that is not enabled: it must stay down.
     host.check_output("systemctl start shop-worker@99.service")
-    boot_id = host.file("/proc/sys/kernel/random/boot_id").content_string
-    adhoc("ansible.builtin.reboot", "reboot_timeout=120")
-    assert host.file("/proc/sys/kernel/random/boot_id").content_string != boot_id
-    host.run("systemctl is-system-running --wait")
+    reboot(host)
     for app, types in wanted.items():
         for t, ns in types.items():
             assert instances(host, app, t) == ns, (app, t)

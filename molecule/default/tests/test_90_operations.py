@@ -2,7 +2,7 @@
 
 import json
 
-from procfile_testlib import adhoc, instances, playbook, props, recap_changed, wait_for
+from procfile_testlib import instances, playbook, props, reboot, recap_changed, wait_for
 
 TYPES = ("web", "worker", "scheduler")
 
@@ -30,8 +30,7 @@ def test_pause_survives_a_reboot_and_resume_restores_the_same_numbers(host):
     assert record.user == "root" and record.mode == 0o600
     assert json.loads(record.content_string)["instances"] == before
 
-    adhoc("ansible.builtin.reboot", "reboot_timeout=120")
-    host.run("systemctl is-system-running --wait")
+    reboot(host)
     assert nothing(host), running(host)
     assert dict((t, instances(host, "shop-admin", t)) for t in ("web", "worker")) == admin
 

@@ -1,14 +1,14 @@
 """Faults: runs killed with SIGKILL, two runs at once, an unreachable server, a reboot
 in the middle of a deploy. After each, a normal run converges."""
 
-import os
-import signal
 import time
 
 from procfile_testlib import (
     PROJECT,
     background_playbook,
+    boot_id,
     instances,
+    kill_run,
     playbook,
     props,
     recap,
@@ -57,13 +57,6 @@ def deploy_until_the_release_runs(release_host, environment):
     wait_until(lambda: props(release_host, "fleet-release.service", "ActiveState")["ActiveState"]
                == "activating", 120, "the release to run")
     return run
-
-
-def kill_run(proc):
-    """SIGKILL the whole run: ansible-playbook, its workers and their ssh connections."""
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(30)
-    return proc.stdout.read()
 
 
 def converges(fleet, version, settings=None, **extra):
@@ -171,10 +164,6 @@ def test_an_unreachable_server_does_not_stop_the_others(fleet):
     finally:
         sandbox("start", "fleet-web-2")
     converges(fleet, 8)
-
-
-def boot_id(host):
-    return host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
 
 
 def test_a_server_rebooted_during_a_deploy_converges_on_the_next_run(fleet):

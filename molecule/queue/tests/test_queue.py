@@ -3,7 +3,7 @@ a reboot and a pause; the Redis password stays a secret."""
 
 import json
 
-from procfile_testlib import PROJECT, adhoc, instances, playbook, props, recap_changed, wait_for
+from procfile_testlib import PROJECT, instances, playbook, props, reboot, recap_changed, wait_for
 
 PASSWORD = "queue-canary-pw-7c1d55"
 WEB = "http://127.0.0.1:5001"
@@ -73,8 +73,7 @@ def test_restart_reaches_rq_which_deregisters_and_comes_back_under_its_name(host
 
 
 def test_reboot_everything_back_no_restart_loop_jobs_flow(host):
-    adhoc("ansible.builtin.reboot", "reboot_timeout=120")
-    host.run("systemctl is-system-running --wait")
+    reboot(host)
     for t, n in (("web", 2), ("worker", 3), ("scheduler", 1)):
         assert len(instances(host, "example", t)) == n, t
     # Workers stopped before Redis at shutdown and deregistered, so the same names are
