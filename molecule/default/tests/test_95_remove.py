@@ -1,10 +1,20 @@
 """--tags remove: shop goes from the host, whole and only shop, refused without the
-confirmation, previewed by --check, idempotent, and completed after an interrupted run.
-Ends with shop deployed again, as the earlier tests left it."""
+confirmation, previewed by --check, idempotent, still gone after a reboot, and completed
+after a run killed halfway. Ends with shop deployed again, as the earlier tests left it."""
 
 import re
 
-from procfile_testlib import host_snapshot, playbook, props, recap_changed, wait_for
+from procfile_testlib import (
+    background_playbook,
+    host_snapshot,
+    instances,
+    kill_run,
+    playbook,
+    props,
+    reboot,
+    recap_changed,
+    wait_for,
+)
 
 UNIT_DIR = "/etc/systemd/system"
 NEIGHBOUR_PATTERNS = "'shop-admin-*' 'shop-web-*'"
@@ -131,10 +141,66 @@ def test_remove_takes_shop_and_only_shop_off_the_host(host):
     assert "nothing of app shop on this host" in out, out[-3000:]
     assert neighbours(host) == before
 
+    # Nothing of shop comes back at boot; its neighbours do (with new PIDs).
+    reboot(host)
+    assert leftovers(host, names) == []
+    assert wait_for(lambda: set(neighbours(host)) == set(before), timeout=120), neighbours(host)
+    assert host.file("%s/shop-foo@.service" % UNIT_DIR).exists
 
-def test_an_interrupted_removal_is_completed_by_the_next_run(host):
-    """Killed after stopping the instances and deleting the environment file: the state
-    such a run leaves is made by hand (deterministic), and the next run finishes it."""
+
+# Run on the host by the test: SIGKILL the removal's module process (the parent of the
+# `systemctl stop` it waits on) and that systemctl, if the controller's kill left them.
+KILL_THE_MODULE = r"""
+pid=$(pgrep -o -f 'systemctl stop -- .*shop-worker@') || exit 0
+parent=$(ps -o ppid= -p "$pid" | tr -d ' ')
+kill -KILL "$parent" "$pid" 2>/dev/null || true
+"""
+
+
+def test_a_removal_killed_while_it_stops_the_instances_is_completed_by_the_next_run(host):
+    """A real kill: shop's workers sit out SIGTERM, so stopping them takes their whole
+    30 s stop timeout; the run is SIGKILLed, on the controller and on the host, while
+    it waits for them."""
+    deploy_all(host)
+    playbook("shop.yml", procfile_process_settings={"worker": {"stop_timeout": 30}})
+    files = shop_unit_files(host)
+    names = shop_name_re(files)
+    before = neighbours(host)
+    workers = ["shop-worker@%d.service" % n for n in instances(host, "shop", "worker")]
+    assert workers
+
+    def stopping():
+        return any(props(host, w, "ActiveState")["ActiveState"] == "deactivating" for w in workers)
+
+    host.run_test("touch /var/lib/shop-data/ignore-term")
+    try:
+        run = background_playbook("shop.yml", "--tags", "remove", procfile_remove_confirm="shop")
+        assert wait_for(stopping, timeout=120), "the removal did not begin to stop the workers"
+        output = kill_run(run)
+        host.run_test("bash -c %s", KILL_THE_MODULE)
+        # Halfway: the units, the secrets and the killed run's lock are all still there.
+        assert "removed app shop" not in output
+        assert shop_unit_files(host) == files
+        assert host.file("/etc/procfile-systemd/shop/environment").exists
+        assert host.file("/run/procfile-systemd/shop.lock").exists
+    finally:
+        host.run_test("rm -f /var/lib/shop-data/ignore-term")
+
+    # The next run takes the dead run's lock over, waits for the stop the killed run
+    # began (the workers end at their stop timeout), and finishes the removal.
+    rc, out = playbook("shop.yml", "--tags", "remove", procfile_remove_confirm="shop")
+    assert "took over the lock of app 'shop'" in folded(out), out[-3000:]
+    assert "removed app shop from this host" in folded(out), out[-3000:]
+    assert_gone(host, names)
+    assert neighbours(host) == before
+    rc, out = playbook("shop.yml", "--tags", "remove", procfile_remove_confirm="shop")
+    assert recap_changed(out) == 0 and "nothing of app shop on this host" in out
+
+
+def test_a_removal_that_stopped_after_the_secrets_went_is_completed_by_the_next_run(host):
+    """A later prefix of the steps: the instances stopped and the environment file
+    deleted, the units still there (made by hand: a kill cannot be placed there
+    reliably), and the next run finishes it."""
     deploy_all(host)
     files = shop_unit_files(host)
     names = shop_name_re(files)
