@@ -212,7 +212,9 @@ def test_a_removal_that_stopped_after_the_secrets_went_is_completed_by_the_next_
         timeout=60)
     host.run_test("rm -f /etc/procfile-systemd/shop/environment")
 
-    rc, out = playbook("shop.yml", "--tags", "remove", procfile_remove_confirm="shop")
+    # With the app's name alone: a removal does not need procfile_root (nor the Procfile).
+    rc, out = playbook("deploy.yml", "--tags", "remove", procfile_app="shop",
+                       procfile_remove_confirm="shop")
     assert recap_changed(out) >= 1 and "removed app shop from this host" in folded(out)
     assert_gone(host, names)
     assert neighbours(host) == before
