@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import grp
 import hashlib
+import io
 import os
 import pwd
 import shutil
@@ -36,8 +37,12 @@ def read_exact(path):
 
 
 def read_text(path):
+    """PATH's text, stripped; "" when it cannot be read. Always UTF-8 (what write_atomic
+    writes), whatever the host's locale: under LANG=C, open() would decode ASCII and a
+    non-ASCII byte would be a traceback. Bytes that are not UTF-8 become U+FFFD, so a
+    damaged file reads as different, never as missing."""
     try:
-        with open(path) as handle:
+        with io.open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read().strip()
     except (IOError, OSError, TypeError):
         return ""

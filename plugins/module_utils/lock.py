@@ -22,6 +22,7 @@ __metaclass__ = type
 import binascii
 import contextlib
 import fcntl
+import io
 import json
 import os
 import time
@@ -58,7 +59,8 @@ def guard(path):
 def read_holder(path):
     """The lease's content, None when there is no lease."""
     try:
-        with open(path) as handle:
+        # UTF-8 whatever the locale (see files.read_text): a lease is never a traceback.
+        with io.open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read()
     except (IOError, OSError):
         return None
