@@ -47,8 +47,25 @@ def hold(path):
 
 
 @contextlib.contextmanager
-def guard(path):
-    """hold(), for the duration of the block only."""
+def guard(path, create=True):
+    """hold(), for the duration of the block only.
+
+    CREATE false (a dry run): a missing guard file is not made, nor its directory, and
+    nothing is locked. Check mode must change nothing, and without a guard file there is
+    no lease to read consistently: a lease is only ever written under its guard.
+    """
+    if not create:
+        try:
+            fd = os.open(path + ".guard", os.O_RDWR)
+        except OSError:
+            yield
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            os.close(fd)
+        return
     fd = hold(path)
     try:
         yield
@@ -96,7 +113,7 @@ def acquire(path, owner, steal=None, dry_run=False):
     if holder is not None and holder.get("token") != owner["token"] and (
             steal is None or holder.get("token") != steal):
         return False, holder, None
-    with guard(path):
+    with guard(path, create=not dry_run):
         holder = read_holder(path)
         mine = holder is not None and holder.get("token") == owner["token"]
         took_over = None
@@ -130,7 +147,7 @@ def takeover_warning(app, took_over):
 def release(path, token, dry_run=False, nonce=None, guard_held=False):
     """Remove the lease if TOKEN holds it (and, if given, with NONCE); True when it was
     removed (or would be). GUARD_HELD: the caller already holds the guard (hold())."""
-    with (contextlib.nullcontext() if guard_held else guard(path)):
+    with (contextlib.nullcontext() if guard_held else guard(path, create=not dry_run)):
         holder = read_holder(path)
         if holder is None or holder.get("token") != token:
             return False

@@ -74,6 +74,24 @@ def test_dry_run_writes_nothing(tmp_path):
     assert not os.path.exists(path)
 
 
+def test_a_dry_run_on_a_fresh_host_makes_no_directory_and_no_guard(tmp_path):
+    """--check on a host never deployed to must leave it as it was: not even the lock's
+    directory (found by the whole-host snapshot around molecule's check step)."""
+    path = lock_path(str(tmp_path / "run" / "procfile-systemd"), "shop")
+    assert acquire(path, A, dry_run=True) == (True, A, None)
+    assert release(path, A["token"], dry_run=True) is False
+    assert os.listdir(str(tmp_path)) == []
+    # With the directory there but no guard file, a dry run makes none either.
+    os.makedirs(os.path.dirname(path))
+    assert acquire(path, A, dry_run=True)[0]
+    assert os.listdir(os.path.dirname(path)) == []
+    # A real acquisition makes both, and a dry run then reads the lease under the guard.
+    assert acquire(path, A)[0]
+    assert sorted(os.listdir(os.path.dirname(path))) == ["shop.lock", "shop.lock.guard"]
+    assert acquire(path, B, dry_run=True)[:2] == (False, read_holder(path))
+    assert release(path, A["token"], dry_run=True) and os.path.exists(path)
+
+
 def test_unreadable_lock_is_never_taken(tmp_path):
     path = lock_path(str(tmp_path), "shop")
     open(path, "w").write("garbage")
