@@ -42,7 +42,7 @@ def _link_collection() -> None:
 
 def imported_from_elsewhere() -> list:
     """The collection's modules that Python would import from outside ROOT."""
-    names = ("ansible_collections.procfile.systemd.plugins.module_utils.procfile",
+    names = ("ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse",
              "ansible_collections.procfile.systemd.plugins.plugin_utils.controller",
              "ansible_collections.procfile.systemd.plugins.filter.procfile")
     return [(name, module.__file__) for name, module in

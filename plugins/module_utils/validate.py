@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import count_variable
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import count_variable
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import max_unavailable_error
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import upstream_errors
 from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, ENV_NAME_RE

@@ -213,11 +213,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-    ProcfileError,
-    parse,
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import parse
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_read import (
     read_procfile,
     select_procfile,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.shell_variables import (
     undefined_variables,
 )
 

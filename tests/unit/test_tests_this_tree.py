@@ -15,12 +15,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STALE_LINK = Path(".cache", "collections", "ansible_collections", "procfile", "systemd")
-PARSER = Path("plugins", "module_utils", "procfile.py")
+PARSER = Path("plugins", "module_utils", "procfile_parse.py")
 
 
 def test_this_run_imports_and_runs_this_tree():
-    from ansible_collections.procfile.systemd.plugins.module_utils import procfile
-    assert Path(procfile.__file__).resolve() == ROOT / PARSER
+    from ansible_collections.procfile.systemd.plugins.module_utils import procfile_parse
+    assert Path(procfile_parse.__file__).resolve() == ROOT / PARSER
     # What `ansible` (tests/functional) loads the modules from.
     first = os.environ["ANSIBLE_COLLECTIONS_PATH"].split(os.pathsep)[0]
     assert (Path(first) / STALE_LINK.relative_to(".cache/collections")).resolve() == ROOT

@@ -19,10 +19,8 @@ from hypothesis import strategies as st
 
 from ansible.plugins.filter.core import FilterModule as CoreFilters
 from ansible_collections.procfile.systemd.plugins.filter.procfile import FilterModule
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-    ProcfileError,
-    parse,
-)
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import parse
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "procfile"
 ANALYZE = shutil.which("systemd-analyze")

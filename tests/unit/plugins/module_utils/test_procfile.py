@@ -4,15 +4,19 @@ import os
 
 import pytest
 
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-    MAX_BYTES,
-    ProcfileError,
-    confined,
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_decode import MAX_BYTES
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import (
     count_variable,
     parse,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_read import (
+    confined,
     read_procfile,
-    referenced_variables,
     select_procfile,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.shell_variables import (
+    referenced_variables,
     undefined_variables,
 )
 

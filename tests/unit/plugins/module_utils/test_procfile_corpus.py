@@ -6,10 +6,8 @@ rule on the expected line. Nothing is silently dropped.
 
 import pytest
 
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-    ProcfileError,
-    read_procfile,
-)
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_read import read_procfile
 
 OK = "ok"
 CORPUS = [

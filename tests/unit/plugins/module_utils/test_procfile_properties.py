@@ -5,11 +5,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-    NAME_RE,
-    ProcfileError,
-    parse,
-)
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import NAME_RE, parse
 
 LINE_ALPHABET = st.sampled_from(list("web:-_ #\t\r\n$'\"\\{}%;aZ09.@/") + [u"\x00", u"\u00e9"])
 

@@ -11,11 +11,9 @@ import tempfile
 
 import pytest
 
-from ansible_collections.procfile.systemd.plugins.module_utils import procfile as procfile_module
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-    ProcfileError,
-    read_procfile,
-)
+from ansible_collections.procfile.systemd.plugins.module_utils import procfile_read
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_read import read_procfile
 
 SECRET = "root:$y$j9T$secret-hash:19000:0:99999:7:::\n"
 
@@ -101,7 +99,7 @@ def test_parse_errors_quote_only_the_offending_line(app):
 def test_the_app_users_uid_decides_not_its_group(app, monkeypatch):
     # An app user whose primary group is root (gid 0) is still not root: the file is read
     # as its uid, and a root-only file is refused, word for word.
-    monkeypatch.setattr(procfile_module, "account", lambda user: (65534, 0, [0]))
+    monkeypatch.setattr(procfile_read, "account", lambda user: (65534, 0, [0]))
     path = os.path.join(app, "Procfile")
     with open(path, "w") as handle:
         handle.write("web: serve\n")
@@ -118,7 +116,7 @@ def test_the_app_users_uid_decides_not_its_group(app, monkeypatch):
 
 def test_an_app_user_that_is_root_reads_as_root(app, monkeypatch):
     # uid 0, whatever its group: read directly, a root-only file too.
-    monkeypatch.setattr(procfile_module, "account", lambda user: (0, 65534, [65534]))
+    monkeypatch.setattr(procfile_read, "account", lambda user: (0, 65534, [65534]))
     path = os.path.join(app, "Procfile")
     with open(path, "w") as handle:
         handle.write("web: serve\n")
@@ -128,7 +126,7 @@ def test_an_app_user_that_is_root_reads_as_root(app, monkeypatch):
 
 def test_an_app_user_of_uid_1_is_not_root(app, monkeypatch):
     # Only uid 0 reads directly; uid 1 (daemon) is an app user like any other.
-    monkeypatch.setattr(procfile_module, "account", lambda user: (1, 1, [1]))
+    monkeypatch.setattr(procfile_read, "account", lambda user: (1, 1, [1]))
     path = os.path.join(app, "Procfile")
     with open(path, "w") as handle:
         handle.write("web: serve\n")

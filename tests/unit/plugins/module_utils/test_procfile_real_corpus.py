@@ -12,11 +12,13 @@ import re
 
 import pytest
 
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-    ProcfileError,
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_decode import (
     decode,
-    parse,
     split_lines,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import parse
+from ansible_collections.procfile.systemd.plugins.module_utils.shell_variables import (
     undefined_variables,
 )
 

@@ -10,15 +10,21 @@ import os
 
 import pytest
 
-from ansible_collections.procfile.systemd.plugins.module_utils import procfile as procfile_module
-from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
+from ansible_collections.procfile.systemd.plugins.module_utils import procfile_read
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_decode import (
     MAX_BYTES,
-    ProcfileError,
-    needed_variables,
-    parse,
+    split_lines,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import parse
+from ansible_collections.procfile.systemd.plugins.module_utils.procfile_read import (
     read_procfile,
     select_procfile,
-    split_lines,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.shell_variables import (
+    BUILTIN_VARIABLES,
+    needed_variables,
+    referenced_variables,
     undefined_variables,
 )
 
@@ -71,7 +77,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
     ("run $A $A ${A}", (), ["A"]),
 ])
 def test_needed_variables(command, defined, needed):
-    assert needed_variables(command, set(defined) | procfile_module.BUILTIN_VARIABLES) == needed
+    assert needed_variables(command, set(defined) | BUILTIN_VARIABLES) == needed
 
 
 def test_defaulted_variables_are_referenced_but_not_undefined():
@@ -84,14 +90,14 @@ def test_defaulted_variables_are_referenced_but_not_undefined():
 
 
 def test_a_length_is_a_reference():
-    assert procfile_module.referenced_variables("echo ${#A} ${#} ${#1}") == ["A"]
+    assert referenced_variables("echo ${#A} ${#} ${#1}") == ["A"]
 
 
 def test_needed_variables_are_a_subset_of_the_referenced_ones():
     for command in ("${A:-${B:+$C}} ${D:?$E} '${F}' \"${G:=$H}\"", "${A:-x", "$A${B",
                     "${#A} ${B%x} ${C:1}", "${#} ${#1} ${#-}"):
         assert set(needed_variables(command, set())) <= set(
-            procfile_module.referenced_variables(command))
+            referenced_variables(command))
 
 
 # ----------------------------------------------------------------------------- continuation
@@ -226,7 +232,7 @@ def test_an_oversized_file_without_a_size_says_more_than(tmp_path, monkeypatch):
         if str(name) == str(path):
             raise OSError(13, "Permission denied")
         return real_stat(name, *args, **kwargs)
-    monkeypatch.setattr(procfile_module.os, "stat", failing_stat)
+    monkeypatch.setattr(procfile_read.os, "stat", failing_stat)
     with pytest.raises(ProcfileError) as info:
         read_procfile(str(path))
     assert info.value.detail == ("file is more than 1048576 bytes; a Procfile may have at most "
@@ -236,7 +242,7 @@ def test_an_oversized_file_without_a_size_says_more_than(tmp_path, monkeypatch):
 def test_a_file_shrunk_since_it_was_read_says_more_than(tmp_path, monkeypatch):
     path = tmp_path / "Procfile"
     path.write_bytes(b"web: a\n")
-    monkeypatch.setattr(procfile_module, "read_regular_file",
+    monkeypatch.setattr(procfile_read, "read_regular_file",
                         lambda real, limit: b"#" * (limit + 1))
     with pytest.raises(ProcfileError) as info:
         read_procfile(str(path))

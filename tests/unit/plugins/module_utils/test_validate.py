@@ -214,8 +214,9 @@ def test_shells_filter_by_type():
 
 
 def test_bash_sets_random_and_others_itself_but_sh_does_not():
-    from ansible_collections.procfile.systemd.plugins.module_utils.procfile import (
-        parse, undefined_variables)
+    from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import parse
+    from ansible_collections.procfile.systemd.plugins.module_utils.shell_variables import (
+        undefined_variables)
     processes = parse("release: exit $(($RANDOM % 2))\nweb: echo $BASH_VERSION $NOPE\n")
     assert undefined_variables(processes, {}) == {"release": ["RANDOM"],
                                                   "web": ["BASH_VERSION", "NOPE"]}
