@@ -279,24 +279,20 @@ msg:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.procfile.systemd.plugins.module_utils.app_install import take_lock
-from ansible_collections.procfile.systemd.plugins.module_utils.app_states import apply
-from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
-from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
-    DEFAULT_LOCK_DIR,
-    hold,
-    lock_path,
+from ansible_collections.procfile.systemd.plugins.module_utils.app_module import (
+    LOCK,
+    PLAN,
+    argument_spec,
+    checked_app,
+    on_host,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
-from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
+from ansible_collections.procfile.systemd.plugins.module_utils.app_states import apply
 
 
 def run_module():
     module = AnsibleModule(
-        argument_spec=dict(
-            app=dict(type="str", required=True),
-            types=dict(type="list", elements="str", default=[]),
-            counts=dict(type="dict", default={}),
-            base_port=dict(type="int", default=5000),
+        argument_spec=argument_spec(
+            PLAN, LOCK,
             files=dict(type="list", elements="dict", default=[]),
             absent=dict(type="list", elements="path", default=[]),
             env_file=dict(type="path"),
@@ -312,34 +308,22 @@ def run_module():
             after=dict(type="list", elements="str", default=[]),
             after_strict=dict(type="bool", default=False),
             shells=dict(type="dict", default={}),
-            state_file=dict(type="path"),
             fingerprint_file=dict(type="path"),
-            unit_dir=dict(type="path", default="/etc/systemd/system"),
-            lock_owner=dict(type="dict"),
-            lock_steal=dict(type="str"),
-            lock_wait=dict(type="int", default=0),
-            lock_dir=dict(type="path", default=DEFAULT_LOCK_DIR),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    app = p["app"]
-    if app_name_error(app):
-        module.fail_json(msg=app_name_error(app))
+    app = checked_app(module)
     lock = None
     if p["lock_owner"]:
         # The lock is taken here, not by a procfile_lock call before: one call fewer per deploy.
         lock, refusal = take_lock(module, app, p)
         if refusal:
             module.exit_json(**refusal)
-    if not module.check_mode:
-        # Held until this process exits: a run that takes over the lease of a killed run
-        # waits here for a module that run left working on the host.
-        hold(lock_path(p["lock_dir"], app))
+    host, owned = on_host(module, app)
     # The same planning of instances as procfile_instances' apply (refusals of unit names,
     # ports and upstream files), stopping before any instance changes.
-    result = apply(module, Systemctl(module), app, p["types"], p, scan_owned_units(p["unit_dir"]),
-                   "install", lock)
+    result = apply(module, host, app, p["types"], p, owned, "install", lock)
     module.exit_json(**result)
 
 

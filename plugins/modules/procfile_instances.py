@@ -144,6 +144,14 @@ attributes:
       - Shows the instances per type before and after.
   platform:
     platforms: posix
+notes:
+  - With O(state=apply), the unit names and ports are checked against the host's other
+    apps again, as M(procfile.systemd.procfile_install) checks them; a clash fails with
+    the keys that module documents,
+    RV(procfile.systemd.procfile_install#module:conflict) and
+    RV(procfile.systemd.procfile_install#module:owner), or
+    RV(procfile.systemd.procfile_install#module:ports) and
+    RV(procfile.systemd.procfile_install#module:other_app).
 """
 
 EXAMPLES = r"""
@@ -243,23 +251,6 @@ problems:
   returned: when an upstream file is refused
   type: list
   elements: str
-conflict:
-  description: The unit file whose name another app (RV(owner), null for a hand-written file) has.
-  returned: when a unit name clashes
-  type: str
-owner:
-  description: The app that owns RV(conflict), or null.
-  returned: when a unit name clashes
-  type: str
-ports:
-  description: The PORTs another app (RV(other_app)) already uses.
-  returned: when ports clash
-  type: list
-  elements: int
-other_app:
-  description: The app whose ports clash.
-  returned: when ports clash
-  type: str
 not_restarted:
   description: When a rolling restart stopped at a failed health check, the instances it did not restart.
   returned: when a health check failed
@@ -290,29 +281,24 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.procfile.systemd.plugins.module_utils.app_module import (
+    PLAN,
+    argument_spec,
+    checked_app,
+    on_host,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.app_states import (
     apply,
     pause,
     restart,
     resume,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
-from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
-    DEFAULT_LOCK_DIR,
-    hold,
-    lock_path,
-)
-from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
-from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
     module = AnsibleModule(
-        argument_spec=dict(
-            app=dict(type="str", required=True),
-            types=dict(type="list", elements="str", default=[]),
-            counts=dict(type="dict", default={}),
-            base_port=dict(type="int", default=5000),
+        argument_spec=argument_spec(
+            PLAN,
             state=dict(type="str", required=True,
                        choices=["apply", "pause", "resume", "restart"]),
             health_checks=dict(type="dict", default={}),
@@ -323,25 +309,16 @@ def run_module():
             code_file=dict(type="path"),
             upstreams=dict(type="dict", default={}),
             env_file=dict(type="path"),
-            state_file=dict(type="path"),
             fingerprint_file=dict(type="path"),
             fingerprint=dict(type="str"),
-            unit_dir=dict(type="path", default="/etc/systemd/system"),
-            lock_dir=dict(type="path", default=DEFAULT_LOCK_DIR),
         ),
         required_if=[("state", "pause", ["state_file"]), ("state", "resume", ["state_file"])],
         supports_check_mode=True,
     )
     p = module.params
-    app, types, unit_dir, state = p["app"], p["types"], p["unit_dir"], p["state"]
-    if app_name_error(app):
-        module.fail_json(msg=app_name_error(app))
-    host = Systemctl(module)
-    if not module.check_mode:
-        # Held until this process exits: a run that takes over the lease of a killed run
-        # waits here for a module that run left working on the host.
-        hold(lock_path(p["lock_dir"], app))
-    owned = scan_owned_units(unit_dir)
+    types, unit_dir, state = p["types"], p["unit_dir"], p["state"]
+    app = checked_app(module)
+    host, owned = on_host(module, app)
     mine = owned.get(app, {"templates": {}, "target": None})
     owned_types = sorted(mine["templates"])
     # One function per state.
