@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: procfile.systemd contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The options that name an app's units on a host, shared by the modules that act on them."""
+"""The options that name an app and its units on a host, shared by the modules that act on
+them (their specs: module_utils/app_module.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,7 +10,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):  # pylint: disable=too-few-public-methods
-    """extends_documentation_fragment: procfile.systemd.app and procfile.systemd.app.port"""
+    """extends_documentation_fragment: procfile.systemd.app, procfile.systemd.app.units
+    and procfile.systemd.app.plan"""
 
     DOCUMENTATION = r"""
 options:
@@ -17,6 +19,11 @@ options:
     description: The app's name, the prefix of its units.
     type: str
     required: true
+"""
+
+    # procfile.systemd.app.units: for the modules that read the app's units and pause record.
+    UNITS = r"""
+options:
   state_file:
     description: The pause record (JSON, root-only).
     type: path
@@ -26,11 +33,23 @@ options:
     default: /etc/systemd/system
 """
 
-    # procfile.systemd.app.port: for the modules that number ports (not procfile_status).
-    PORT = r"""
+    # procfile.systemd.app.plan: for the modules that plan the app's instances and number
+    # their ports (procfile_install, procfile_instances).
+    PLAN = r"""
 options:
   base_port:
     description: An instance's C(PORT) is O(base_port) plus its number.
     type: int
     default: 5000
+  types:
+    description:
+      - The process types the app has now, in Procfile order (the release type excluded).
+    type: list
+    elements: str
+    default: []
+  counts:
+    description:
+      - Wanted instance count per type; a type not named here runs none.
+    type: dict
+    default: {}
 """

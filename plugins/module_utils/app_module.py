@@ -33,14 +33,13 @@ def argument_spec(*shared, **own):
     return spec
 
 
-# procfile.systemd.app: APP and UNITS
+# procfile.systemd.app
 APP = dict(app=dict(type="str", required=True))
+# procfile.systemd.app.units
 UNITS = dict(
     state_file=dict(type="path"),
     unit_dir=dict(type="path", default="/etc/systemd/system"),
 )
-# procfile.systemd.app.port
-PORT = dict(base_port=dict(type="int", default=5000))
 # procfile.systemd.lock
 LOCK = dict(
     lock_owner=dict(type="dict"),
@@ -49,11 +48,11 @@ LOCK = dict(
 )
 # procfile.systemd.lock.dir
 LOCK_DIR = dict(lock_dir=dict(type="path", default=DEFAULT_LOCK_DIR))
-# The options of the two modules that plan the app's instances, procfile_install and
-# procfile_instances: the above but the lock itself, and the types of the Procfile with
-# how many instances of each run (which each module documents in its own terms).
+# procfile_install and procfile_instances, which plan the app's instances: APP, UNITS,
+# LOCK_DIR and procfile.systemd.app.plan.
 PLAN = argument_spec(
-    APP, UNITS, PORT, LOCK_DIR,
+    APP, UNITS, LOCK_DIR,
+    base_port=dict(type="int", default=5000),
     types=dict(type="list", elements="str", default=[]),
     counts=dict(type="dict", default={}),
 )

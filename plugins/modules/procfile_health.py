@@ -52,14 +52,10 @@ options:
     default: 127.0.0.1
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.attributes.read_only
 attributes:
   check_mode:
-    support: full
     details: It only reads (sends GET requests).
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""
@@ -87,8 +83,8 @@ unhealthy:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.procfile.systemd.plugins.module_utils.app_module import checked_app
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
-from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
@@ -103,8 +99,7 @@ def run_module():
         supports_check_mode=True,
     )
     p = module.params
-    if app_name_error(p["app"]):
-        module.fail_json(msg=app_name_error(p["app"]))
+    checked_app(module)
     healthy, unhealthy, message = wait_healthy(module, p["app"], p["base_port"], p["instances"],
                                                p["checks"], p["host"])
     if message:

@@ -102,17 +102,7 @@ notes:
     shell's own."
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - This module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    details:
-      - This module does not change anything.
-  platform:
-    platforms: posix
+  - procfile.systemd.attributes.read_only
 seealso:
   - name: Procfile format
     description: The format as Heroku defines it.

@@ -28,18 +28,6 @@ description:
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
-  types:
-    description:
-      - The process types the app has now, in Procfile order (the release type excluded).
-    type: list
-    elements: str
-    default: []
-  counts:
-    description:
-      - Wanted instance count per type; a type not named here runs none. Checked here
-        against the ports of the host's other apps.
-    type: dict
-    default: {}
   files:
     description:
       - The unit files, each C(path), C(content) and C(type) (the process type it runs, or
@@ -125,20 +113,17 @@ options:
     type: path
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.attributes
   - procfile.systemd.app
-  - procfile.systemd.app.port
+  - procfile.systemd.app.units
+  - procfile.systemd.app.plan
   - procfile.systemd.lock
   - procfile.systemd.lock.dir
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - Shows every unit file that changes, the unit files removed and the environment
         file's variable names.
-  platform:
-    platforms: posix
 """
 
 EXAMPLES = r"""

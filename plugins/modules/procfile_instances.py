@@ -27,36 +27,23 @@ description:
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
-  types:
-    description:
-      - The process types the app has now, in Procfile order (the release type excluded).
-      - Owned templates of types not listed are stopped, disabled and removed in
-        O(state=apply).
-      - Not used by O(state=pause), O(state=resume) and O(state=restart), which work on
-        the types the host has.
-    type: list
-    elements: str
-    default: []
-  counts:
-    description:
-      - Wanted instance count per type; a type not named here runs none.
-    type: dict
-    default: {}
   state:
     description:
       - What to do; one function each. Installing the files is
         M(procfile.systemd.procfile_install)'s, before; reading the status is
         M(procfile.systemd.procfile_status)'s.
       - V(apply) brings the instances in line with O(counts). It stops and disables surplus
-        ones, removes the templates of types no longer in O(types), enables and starts
-        missing ones, restarts those of O(restart) and those that started before their
-        unit or environment changed, runs O(health_checks), records O(fingerprint) and
-        gives the lock back (O(unlock)).
+        ones (all those of a type no longer in O(types), whose template it removes),
+        enables and starts missing ones, restarts those of O(restart) and those that
+        started before their unit or environment changed, runs O(health_checks), records
+        O(fingerprint) and gives the lock back (O(unlock)).
       - V(pause) stops and disables every instance and records them in O(state_file)
         (a second pause keeps the first record); V(resume) enables and starts exactly the
         recorded instances and removes the record; while a record exists, V(apply)
         updates nothing but units and starts nothing.
       - V(restart) restarts the running instances (of the types in O(restart), or all).
+      - V(pause), V(resume) and V(restart) work on the types the host has; O(types) is
+        not used.
     type: str
     choices: [apply, pause, resume, restart]
     required: true
@@ -132,18 +119,15 @@ options:
     type: dict
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.attributes
   - procfile.systemd.app
-  - procfile.systemd.app.port
+  - procfile.systemd.app.units
+  - procfile.systemd.app.plan
   - procfile.systemd.lock.dir
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
     details:
       - Shows the instances per type before and after.
-  platform:
-    platforms: posix
 notes:
   - With O(state=apply), the unit names and ports are checked against the host's other
     apps again, as M(procfile.systemd.procfile_install) checks them; a clash fails with

@@ -28,10 +28,6 @@ description:
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
-  app:
-    description: The app's name.
-    type: str
-    required: true
   lock_owner:
     description:
       - The run that takes the lease, from C(lookup('procfile.systemd.controller_run')).
@@ -46,6 +42,7 @@ options:
     default: present
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.app
   - procfile.systemd.lock
   - procfile.systemd.lock.dir
 attributes:
@@ -106,6 +103,13 @@ path:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.procfile.systemd.plugins.module_utils.app_module import (
+    APP,
+    LOCK,
+    LOCK_DIR,
+    argument_spec,
+    checked_app,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     acquire_waiting,
     describe,
@@ -113,24 +117,18 @@ from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     release,
     takeover_warning,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
-    module = AnsibleModule(
-        argument_spec=dict(
-            app=dict(type="str", required=True),
-            lock_owner=dict(type="dict", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            lock_steal=dict(type="str"),
-            lock_wait=dict(type="int", default=0),
-            lock_dir=dict(type="path", default="/run/procfile-systemd"),
-        ),
-        supports_check_mode=True,
+    spec = argument_spec(
+        APP, LOCK, LOCK_DIR,
+        state=dict(type="str", choices=["present", "absent"], default="present"),
     )
+    # Taking or giving back the lock is all this module does: it needs its owner.
+    spec["lock_owner"]["required"] = True
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
-    if app_name_error(p["app"]):
-        module.fail_json(msg=app_name_error(p["app"]))
+    checked_app(module)
     owner = p["lock_owner"]
     if not owner.get("token"):
         module.fail_json(msg="lock_owner must have a token (use lookup('procfile.systemd.controller_run'))")

@@ -32,10 +32,6 @@ description:
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
-  app:
-    description: The app's name.
-    type: str
-    required: true
   confirm:
     description: Must be the app's name, or the module refuses and changes nothing.
     type: str
@@ -74,17 +70,15 @@ options:
     type: path
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.attributes
+  - procfile.systemd.app
   - procfile.systemd.lock
   - procfile.systemd.lock.dir
 attributes:
   check_mode:
-    support: full
     details: Reports what would be removed; changes nothing.
   diff_mode:
-    support: full
     details: Before is the list of the app's units, links, files and running units; after is empty.
-  platform:
-    platforms: posix
 notes:
   - The module does not take the app's lock (M(procfile.systemd.procfile_lock) does); with
     O(lock_owner), it refuses unless that run holds it, and removes it at the end. The
@@ -162,14 +156,15 @@ holder:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.procfile.systemd.plugins.module_utils.app_module import APP, LOCK, LOCK_DIR, argument_spec
 from ansible_collections.procfile.systemd.plugins.module_utils.app_remove import remove
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 
 
 def run_module():
     module = AnsibleModule(
-        argument_spec=dict(
-            app=dict(type="str", required=True),
+        argument_spec=argument_spec(
+            APP, LOCK, LOCK_DIR,
             confirm=dict(type="str", default="", no_log=False),
             unit_dir=dict(type="path", default="/etc/systemd/system"),
             config_dir=dict(type="path", default="/etc/procfile-systemd"),
@@ -178,10 +173,6 @@ def run_module():
             user=dict(type="str", default=""),
             home=dict(type="path"),
             root=dict(type="path"),
-            lock_owner=dict(type="dict"),
-            lock_steal=dict(type="str"),
-            lock_wait=dict(type="int", default=0),
-            lock_dir=dict(type="path", default="/run/procfile-systemd"),
         ),
         supports_check_mode=True,
     )

@@ -35,16 +35,9 @@ options:
     default: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - procfile.systemd.attributes.read_only
   - procfile.systemd.app
-attributes:
-  check_mode:
-    support: full
-    details:
-      - It never changes anything, so a check-mode run reads the same.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - procfile.systemd.app.units
 """
 
 EXAMPLES = r"""
@@ -109,27 +102,23 @@ paused:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.procfile.systemd.plugins.module_utils.app_module import APP, UNITS, argument_spec, checked_app
 from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
-from ansible_collections.procfile.systemd.plugins.module_utils.units import app_name_error
 
 
 def run_module():
     module = AnsibleModule(
-        argument_spec=dict(
-            app=dict(type="str", required=True),
+        argument_spec=argument_spec(
+            APP, UNITS,
             counts=dict(type="dict", default={}),
             upstreams=dict(type="dict", default={}),
-            state_file=dict(type="path"),
-            unit_dir=dict(type="path", default="/etc/systemd/system"),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    app, unit_dir = p["app"], p["unit_dir"]
-    if app_name_error(app):
-        module.fail_json(msg=app_name_error(app))
+    app, unit_dir = checked_app(module), p["unit_dir"]
     mine = scan_owned_units(unit_dir).get(app, {"templates": {}})
     module.exit_json(**status(module, Systemctl(module), app, sorted(mine["templates"]), unit_dir,
                               p["state_file"], dict((t, int(c)) for t, c in p["counts"].items()),

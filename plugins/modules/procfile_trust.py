@@ -33,15 +33,7 @@ options:
     default: path
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - This module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - procfile.systemd.attributes.read_only
 """
 
 EXAMPLES = r"""
