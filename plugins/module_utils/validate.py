@@ -189,18 +189,13 @@ def setting_errors(where, values):
         errors.extend(after_errors(where + ".after", values["after"]))
     if values.get("health_check") is not None:
         errors.extend(health_check_errors(where + ".health_check", values["health_check"]))
-    if values.get("upstream") is not None:
+    for key, elsewhere, check in TYPE_ONLY_SETTINGS:
+        if values.get(key) is None:
+            continue
         if where == "procfile_process_defaults":
-            errors.append("procfile_process_defaults.upstream: a front proxy's list is one "
-                          "process type's; set it in procfile_process_settings[<type>]")
+            errors.append("procfile_process_defaults.%s: %s" % (key, elsewhere))
         else:
-            errors.extend(upstream_errors(where + ".upstream", values["upstream"]))
-    if values.get("shell") is not None:
-        if where == "procfile_process_defaults":
-            errors.append("procfile_process_defaults.shell: the app's shell is procfile_shell; "
-                          "set a type's own in procfile_process_settings[<type>].shell")
-        else:
-            errors.extend(shell_errors(where + ".shell", values["shell"]))
+            errors.extend(check(where + "." + key, values[key]))
     problem = max_unavailable_error(values.get("max_unavailable"))
     if problem:
         errors.append("%s.max_unavailable %r: %s" % (where, values["max_unavailable"], problem))
@@ -248,6 +243,16 @@ def shell_errors(variable, shell):
         return []
     return ["%s %r: the absolute path of a POSIX shell the commands run under, named %s "
             "(e.g. /bin/sh, /bin/bash)" % (variable, shell, ", ".join(SHELL_NAMES))]
+
+
+# The settings that are one process type's own: in procfile_process_defaults, an error
+# that says where they go; in procfile_process_settings[<type>], checked by the function.
+TYPE_ONLY_SETTINGS = (
+    ("upstream", "a front proxy's list is one process type's; set it in "
+                 "procfile_process_settings[<type>]", upstream_errors),
+    ("shell", "the app's shell is procfile_shell; set a type's own in "
+              "procfile_process_settings[<type>].shell", shell_errors),
+)
 
 
 def after_errors(variable, units):
