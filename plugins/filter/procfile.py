@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.procfile.systemd.plugins.module_utils import units, validate
+from ansible_collections.procfile.systemd.plugins.module_utils.health import full_check
 from ansible_collections.procfile.systemd.plugins.plugin_utils import controller
 
 
@@ -43,10 +44,6 @@ def instance_counts(types, scale, count_values, default, maximum):
     return {"counts": counts, "errors": errors}
 
 
-def _full_check(check):
-    return dict({"path": "/", "timeout": 60, "status": None}, **check) if check else None
-
-
 def health_checks(types, defaults, settings):
     """{type: check} for the types whose merged settings have a health_check.
 
@@ -56,16 +53,16 @@ def health_checks(types, defaults, settings):
     """
     default = (defaults or {}).get("health_check")
     if types is None:
-        checks = dict((t, _full_check(s.get("health_check", default)))
+        checks = dict((t, full_check(s.get("health_check", default)))
                       for t, s in (settings or {}).items() if isinstance(s, dict))
         if default:
-            checks["*"] = _full_check(default)
+            checks["*"] = full_check(default)
         return checks
     checks = {}
     for t in types:
         check = (settings or {}).get(t, {}).get("health_check", default)
         if check:
-            checks[t] = _full_check(check)
+            checks[t] = full_check(check)
     return checks
 
 
@@ -102,6 +99,14 @@ def shells(settings, shell, by="variable"):
     return found
 
 
+def signal_number(signal):
+    """The Linux number of a stop signal (TERM, without SIG), from units.STOP_SIGNALS."""
+    numbers = dict(units.STOP_SIGNALS)
+    if signal not in numbers:
+        raise AnsibleFilterError("stop signal %r: one of %s" % (signal, ", ".join(numbers)))
+    return numbers[signal]
+
+
 def lock_is_stale(holder, timeout):
     return controller.lock_is_stale(holder, timeout)
 
@@ -119,4 +124,5 @@ class FilterModule(object):
             "max_unavailable": max_unavailable,
             "upstreams": upstreams,
             "shells": shells,
+            "signal_number": signal_number,
         }

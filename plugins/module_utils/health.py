@@ -23,6 +23,17 @@ class _NoRedirect(HTTPRedirectHandler):
         return None
 
 
+# What a health check is when its keys are left out: the root path, a minute to answer,
+# and any 2xx or 3xx status (None). The role fills them in (filter health_checks), its
+# validation checks against them, and the probes fall back on them.
+CHECK_DEFAULTS = {"path": "/", "timeout": 60, "status": None}
+
+
+def full_check(check):
+    """CHECK with the defaults of the keys it leaves out; None for no check (None, {})."""
+    return dict(CHECK_DEFAULTS, **check) if check else None
+
+
 # No proxy from the environment: the instance is on this host.
 OPENER = build_opener(ProxyHandler({}), _NoRedirect())
 
@@ -69,10 +80,14 @@ def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):
             continue
         for n in numbers or []:
             port = base_port + int(n)
+            # An empty or null path or timeout counts as left out (procfile_health's caller
+            # may give either).
+            path = check.get("path") or CHECK_DEFAULTS["path"]
+            timeout = int(check.get("timeout") or CHECK_DEFAULTS["timeout"])
             pending.append(dict(unit=instance_name(app, t, int(n)), type=t, port=port,
-                                url="http://%s:%d%s" % (host, port, check.get("path") or "/"),
+                                url="http://%s:%d%s" % (host, port, path),
                                 expected=check.get("status"),
-                                deadline=started + int(check.get("timeout") or 60),
+                                deadline=started + timeout,
                                 error="not probed yet"))
     healthy, failed = [], []
     while pending:

@@ -23,6 +23,13 @@ MARKER_BASE_PORT = "X-ProcfileBasePort"
 # leaves the Procfile, its settings go too, and this is how the next deploy finds the file.
 MARKER_UPSTREAM = "X-ProcfileUpstream"
 APP_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+# The signals a process type may stop with (its stop_signal setting, the unit's
+# KillSignal), in the order messages list them, with their numbers on Linux, where the
+# units run (not the controller's, which may differ): a shell killed by signal N exits
+# with 128 + N, which the unit counts as success (SuccessExitStatus). The role's
+# validation and its template (filter signal_number) both read this table.
+STOP_SIGNALS = (("TERM", 15), ("INT", 2), ("QUIT", 3), ("HUP", 1), ("USR1", 10),
+                ("USR2", 12), ("TSTP", 20), ("WINCH", 28), ("KILL", 9), ("CONT", 18))
 
 
 def app_name_error(app):

@@ -13,10 +13,15 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.procfile.systemd.plugins.module_utils.health import CHECK_DEFAULTS
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import count_variable
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import max_unavailable_error
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import upstream_errors
-from ansible_collections.procfile.systemd.plugins.module_utils.units import APP_RE, ENV_NAME_RE
+from ansible_collections.procfile.systemd.plugins.module_utils.units import (
+    APP_RE,
+    ENV_NAME_RE,
+    STOP_SIGNALS,
+)
 
 MAX_APP_LENGTH = 64
 # A path systemd and the shell both take literally: no spaces, quotes, % or $.
@@ -26,7 +31,7 @@ UNIT_RE = re.compile(r"^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.(service|socke
                      r"path|timer|slice|scope|device|swap|automount)\Z")
 SERVICE_KEY_RE = re.compile(r"^[A-Z][A-Za-z0-9]+\Z")
 MEMORY_RE = re.compile(r"^([0-9]+[KMGT]?|[0-9]{1,2}%|100%|infinity)\Z")
-SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "TSTP", "WINCH", "KILL", "CONT")
+SIGNALS = tuple(name for name, _number in STOP_SIGNALS)
 RESERVED_ENV = ("PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE")
 SETTING_KEYS = ("stop_signal", "stop_timeout", "restart_sec", "memory_max", "nice", "after",
                 "service", "health_check", "max_unavailable", "upstream", "shell")
@@ -221,11 +226,11 @@ def health_check_errors(where, check):
         return ["%s must be a dict with path, timeout and status (or null for none)" % where]
     errors = ["%s.%s: unknown key (known: %s)" % (where, key, ", ".join(HEALTH_KEYS))
               for key in sorted(set(check) - set(HEALTH_KEYS))]
-    path = check.get("path", "/")
+    path = check.get("path", CHECK_DEFAULTS["path"])
     if not isinstance(path, str) or not HEALTH_PATH_RE.match(path):
         errors.append("%s.path %r: a URL path starting with '/', printable ASCII without "
                       "spaces" % (where, path))
-    timeout = check.get("timeout", 60)
+    timeout = check.get("timeout", CHECK_DEFAULTS["timeout"])
     if not (_is_int(timeout) and 1 <= timeout <= 3600):
         errors.append("%s.timeout %r: whole seconds from 1 to 3600" % (where, timeout))
     status = check.get("status")
