@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
@@ -15,20 +14,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     write_atomic,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.files import env_names_diff
-
-
-class FakeModule:
-    """The two AnsibleModule methods verify_units uses, backed by the real commands."""
-
-    @staticmethod
-    def get_bin_path(name, required=False):
-        return shutil.which(name)
-
-    @staticmethod
-    def run_command(argv, environ_update=None):
-        res = subprocess.run(argv, capture_output=True, text=True, check=False,
-                             env=dict(os.environ, **(environ_update or {})))
-        return res.returncode, res.stdout, res.stderr
+from ansible_collections.procfile.systemd.tests.unit.plugins.fake_module import HostModule
 
 
 GOOD = "[Unit]\nDescription=x\n\n[Service]\nExecStart=/bin/true\n"
@@ -166,14 +152,14 @@ def test_an_existing_users_missing_home_that_is_procfile_home_is_made(monkeypatc
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_one_verify_attributes_each_complaint_to_its_unit():
-    problems = verify_units(FakeModule(), {
+    problems = verify_units(HostModule(), {
         "a.service": GOOD,
         "b.service": GOOD.replace("[Service]", "[Service]\nKillMode=bogus"),
         "c.service": GOOD.replace("[Service]", "[Service]\nFooBar=1"),
     })
     assert sorted(problems) == ["b.service", "c.service"]
     assert "kill mode" in problems["b.service"] and "FooBar" in problems["c.service"]
-    assert verify_units(FakeModule(), {}) == {}
+    assert verify_units(HostModule(), {}) == {}
 
 
 def test_environment_diff_shows_names_never_values():

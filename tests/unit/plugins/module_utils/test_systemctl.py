@@ -8,33 +8,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
-
-
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    """Records every command; answers from a table of (argv prefix -> rc, out, err)."""
-
-    def __init__(self, answers=None):
-        self.calls = []
-        self.answers = answers or []
-
-    @staticmethod
-    def get_bin_path(name, required=False):
-        return "/bin/" + name
-
-    def run_command(self, argv):
-        self.calls.append(argv)
-        for prefix, answer in self.answers:
-            if argv[1:1 + len(prefix)] == prefix:
-                return answer
-        return 0, "", ""
-
-    @staticmethod
-    def fail_json(**kwargs):
-        raise Failed(kwargs["msg"])
+from ansible_collections.procfile.systemd.tests.unit.plugins.fake_module import Failed, FakeModule
 
 
 LIST_UNITS = (

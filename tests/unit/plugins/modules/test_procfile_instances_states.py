@@ -19,46 +19,11 @@ from ansible_collections.procfile.systemd.plugins.module_utils import app_states
 from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
-
-
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    """What the phases use of AnsibleModule; systemctl answers from a fake systemd that
-    knows which instance units are loaded and in which state."""
-
-    def __init__(self, loaded, check_mode=False, show=None):
-        self.loaded = loaded  # {unit: ActiveState}
-        self.show = show or {}
-        self.check_mode = check_mode
-        self._diff = False
-        self.calls = []
-        self.warnings = []
-
-    @staticmethod
-    def get_bin_path(name, required=False):
-        return "/bin/" + name
-
-    def run_command(self, argv):
-        args = argv[1:]
-        if args[0] == "list-units":
-            return 0, "".join("%s loaded %s %s x\n" % (u, s, "running" if s == "active" else "dead")
-                              for u, s in sorted(self.loaded.items())), ""
-        if args[0] == "show":
-            units = args[args.index("--") + 1:]
-            return 0, "\n\n".join("Id=%s\n%s" % (u, "\n".join(
-                "%s=%s" % kv for kv in sorted(self.show.get(u, {}).items()))) for u in units), ""
-        self.calls.append(args)
-        return 0, "", ""
-
-    def warn(self, msg):
-        self.warnings.append(msg)
-
-    @staticmethod
-    def fail_json(**kwargs):
-        raise Failed(kwargs["msg"])
+from ansible_collections.procfile.systemd.tests.unit.plugins.fake_module import (
+    Failed,
+    FakeSystemd,
+    enable,
+)
 
 
 def unit(unit_dir, app, process_type, base_port=5000):
@@ -67,14 +32,6 @@ def unit(unit_dir, app, process_type, base_port=5000):
         handle.write("[Unit]\nX-ProcfileApp=%s\nX-ProcfileType=%s\nX-ProcfileBasePort=%d\n"
                      "[Service]\nExecStart=/bin/true\n" % (app, process_type, base_port))
     return path
-
-
-def enable(unit_dir, app, *units):
-    wants = os.path.join(unit_dir, "%s.target.wants" % app)
-    os.makedirs(wants, exist_ok=True)
-    for name in units:
-        template = name.split("@")[0] + "@.service"
-        os.symlink(os.path.join(unit_dir, template), os.path.join(wants, name))
 
 
 @pytest.fixture(name="shop")
@@ -110,7 +67,7 @@ def apply(module, unit_dir, types, **extra):
 
 def test_scaling_stops_the_highest_and_starts_the_lowest_free_numbers(shop):
     unit_dir, loaded, show, _record = shop
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     result = apply(module, unit_dir, ["web", "worker"], counts={"web": 2, "worker": 1})
     # worker@3 (its highest) goes; web gets 3, the lowest number free after that, and
     # worker@3 is stopped before web@3 starts.
@@ -128,14 +85,14 @@ def test_scaling_stops_the_highest_and_starts_the_lowest_free_numbers(shop):
 
 def test_nothing_to_do_makes_no_call_and_no_change(shop):
     unit_dir, loaded, show, _record = shop
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     result = apply(module, unit_dir, ["web", "worker"], counts={"web": 1, "worker": 2})
     assert module.calls == [] and not result["changed"]
 
 
 def test_changed_types_restart_only_their_running_instances(shop):
     unit_dir, loaded, show, _record = shop
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     result = apply(module, unit_dir, ["web", "worker"], counts={"web": 1, "worker": 2},
                    restart=["worker"])
     assert module.calls == [["restart", "--", "shop-worker@2.service", "shop-worker@3.service"]]
@@ -144,7 +101,7 @@ def test_changed_types_restart_only_their_running_instances(shop):
 
 def test_a_type_that_left_the_procfile_is_stopped_and_its_template_removed(shop):
     unit_dir, loaded, show, _record = shop
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     result = apply(module, unit_dir, ["web"], counts={"web": 1})
     assert result["removed_types"] == ["worker"]
     assert not os.path.exists(os.path.join(unit_dir, "shop-worker@.service"))
@@ -154,7 +111,7 @@ def test_a_type_that_left_the_procfile_is_stopped_and_its_template_removed(shop)
 
 def test_check_mode_decides_the_same_and_calls_nothing(shop):
     unit_dir, loaded, show, _record = shop
-    module = FakeModule(loaded, check_mode=True, show=show)
+    module = FakeSystemd(loaded, check_mode=True, show=show)
     result = apply(module, unit_dir, ["web", "worker"], counts={"web": 3, "worker": 0})
     assert result["start"] == ["shop-web@2.service", "shop-web@3.service"]
     assert result["stop"] == ["shop-worker@2.service", "shop-worker@3.service"]
@@ -165,7 +122,7 @@ def test_a_unit_name_of_another_app_is_refused_before_any_call(shop):
     unit_dir, loaded, show, _record = shop
     unit(unit_dir, "shop-admin", "worker", base_port=6000)
     os.remove(os.path.join(unit_dir, "shop-worker@.service"))
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     owned = scan_owned_units(unit_dir)
     # shop with a type "admin-worker" would need shop-admin's shop-admin-worker@.service.
     with pytest.raises(Failed, match="already belongs to app 'shop-admin' \\(type 'worker'\\)"):
@@ -178,7 +135,7 @@ def test_ports_another_app_uses_are_refused(shop):
     unit_dir, loaded, show, _record = shop
     unit(unit_dir, "blog", "web", base_port=5003)
     enable(unit_dir, "blog", "blog-web@1.service")
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     # shop's new web@4 would get PORT 5004, which blog's web@1 has.
     with pytest.raises(Failed, match="PORT clash on this host: app 'shop' would use port\\(s\\) 5004"):
         apply(module, unit_dir, ["web", "worker"], counts={"web": 2, "worker": 2})
@@ -187,7 +144,7 @@ def test_ports_another_app_uses_are_refused(shop):
 
 def test_pause_records_and_stops_every_instance_and_resume_brings_back_the_same(shop):
     unit_dir, loaded, show, record = shop
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     systemctl = Systemctl(module)
     result = app_states.pause(module, systemctl, "shop", ["web", "worker"], unit_dir, record)
     assert result["record"] == {"web": [1], "worker": [2, 3]}
@@ -199,10 +156,10 @@ def test_pause_records_and_stops_every_instance_and_resume_brings_back_the_same(
     # A second pause keeps the first record (even though nothing runs any more).
     for name in os.listdir(os.path.join(unit_dir, "shop.target.wants")):
         os.remove(os.path.join(unit_dir, "shop.target.wants", name))
-    module = FakeModule({}, show=show)
+    module = FakeSystemd({}, show=show)
     again = app_states.pause(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record)
     assert not again["changed"] and again["record"] == {"web": [1], "worker": [2, 3]}
-    module = FakeModule({}, show=show)
+    module = FakeSystemd({}, show=show)
     resumed = app_states.resume(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record)
     assert module.calls == [["enable", "--quiet", "--"] + units, ["start", "--"] + units]
     assert resumed["start"] == units and not os.path.exists(record)
@@ -211,7 +168,7 @@ def test_pause_records_and_stops_every_instance_and_resume_brings_back_the_same(
 def test_restart_refuses_a_type_the_host_does_not_have_and_restarts_only_running_ones(shop):
     unit_dir, loaded, show, _record = shop
     loaded["shop-worker@3.service"] = "inactive"
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     with pytest.raises(Failed, match="shop has no process type cron on this host"):
         app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
                            ["cron"], 5000, {}, {})
@@ -226,7 +183,7 @@ def test_status_counts_running_instances_per_type(shop):
     loaded["shop-worker@3.service"] = "inactive"
     show = dict((u, {"ActiveState": s, "SubState": "running", "MainPID": "42", "NRestarts": "0"})
                 for u, s in loaded.items())
-    module = FakeModule(loaded, show=show)
+    module = FakeSystemd(loaded, show=show)
     result = status(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record,
                     {"web": 1, "worker": 2, "cron": 1})
     assert result["status"]["types"] == [
@@ -286,18 +243,18 @@ class Instances:
             self.down(n)
 
 
-class RollingModule(FakeModule):
+class RollingModule(FakeSystemd):
     """A restart of an instance runs ON_RESTART(number) (its server goes down, or not)."""
 
     def __init__(self, loaded, show, on_restart=None):
-        FakeModule.__init__(self, loaded, show=show)
+        FakeSystemd.__init__(self, loaded, show=show)
         self.on_restart = on_restart
 
     def run_command(self, argv):
         if argv[1] == "restart" and self.on_restart:
             for name in argv[argv.index("--") + 1:]:
                 self.on_restart(int(name.split("@")[1].split(".")[0]))
-        return FakeModule.run_command(self, argv)
+        return FakeSystemd.run_command(self, argv)
 
 
 @pytest.fixture(name="web3")
@@ -429,13 +386,13 @@ def test_an_unchanged_upstream_list_is_neither_written_nor_reloaded(web3, tmp_pa
     assert not [c for c in again.calls if c[0] in ("-t", "reload")]
 
 
-class ProxyModule(FakeModule):
+class ProxyModule(FakeSystemd):
     """nginx -t fails while SITE_NEEDS is set and the file it names is missing (a site
     configuration that still refers to the upstream); records what the file held at
     each systemctl stop."""
 
     def __init__(self, loaded, show, path, site_needs):
-        FakeModule.__init__(self, loaded, show=show)
+        FakeSystemd.__init__(self, loaded, show=show)
         self.path, self.site_needs, self.at_stop = path, site_needs, []
 
     def run_command(self, argv):
@@ -445,7 +402,7 @@ class ProxyModule(FakeModule):
         if argv[1] == "stop":
             with open(self.path) as handle:
                 self.at_stop.append(handle.read())
-        return FakeModule.run_command(self, argv)
+        return FakeSystemd.run_command(self, argv)
 
 
 def leaving_web(tmp_path, site_needs):

@@ -14,37 +14,20 @@ import pytest
 
 from ansible_collections.procfile.systemd.plugins.module_utils import app_remove
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
+from ansible_collections.procfile.systemd.tests.unit.plugins.fake_module import (
+    Failed,
+    FakeSystemd,
+    enable,
+)
 
 
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    """What remove() uses of AnsibleModule; systemctl answers from a fake systemd."""
-
-    def __init__(self, loaded, check_mode=False, show=None, diff=False):
-        self.loaded = loaded  # {unit: ActiveState}
-        self.show = show or {}
-        self.check_mode = check_mode
-        self._diff = diff
-        self.calls = []
-        self.warnings = []
-
-    @staticmethod
-    def get_bin_path(name, required=False):
-        return "/bin/" + name
+class StoppingSystemd(FakeSystemd):
+    """A fake systemd in which stop and disable take effect: remove() reads the states
+    again after them."""
 
     def run_command(self, argv, check_rc=False):
+        answer = FakeSystemd.run_command(self, argv, check_rc)
         args = argv[1:]
-        if args[0] == "list-units":
-            return 0, "".join("%s loaded %s %s x\n" % (u, s, "running" if s == "active" else "dead")
-                              for u, s in sorted(self.loaded.items())), ""
-        if args[0] == "show":
-            units = args[args.index("--") + 1:]
-            return 0, "\n\n".join("Id=%s\n%s" % (u, "\n".join(
-                "%s=%s" % kv for kv in sorted(self.show.get(u, {}).items()))) for u in units), ""
-        self.calls.append(args)
         if args[0] == "stop":
             for u in args[2:]:
                 if u in self.loaded:
@@ -53,14 +36,7 @@ class FakeModule:
         if args[0] == "disable":
             for u in args[3:]:
                 self.show.setdefault(u, {})["UnitFileState"] = "disabled"
-        return 0, "", ""
-
-    def warn(self, msg):
-        self.warnings.append(msg)
-
-    @staticmethod
-    def fail_json(**kwargs):
-        raise Failed(kwargs["msg"])
+        return answer
 
 
 def write(path, text=""):
@@ -74,14 +50,6 @@ def unit(unit_dir, app, process_type):
     return write(os.path.join(unit_dir, "%s-%s@.service" % (app, process_type)),
                  "[Unit]\nX-ProcfileApp=%s\nX-ProcfileType=%s\nX-ProcfileBasePort=5000\n"
                  "[Service]\nUser=%s\nExecStart=/bin/true\n" % (app, process_type, app))
-
-
-def enable(unit_dir, app, *units):
-    wants = os.path.join(unit_dir, "%s.target.wants" % app)
-    os.makedirs(wants, exist_ok=True)
-    for name in units:
-        template = name.split("@")[0] + "@.service"
-        os.symlink(os.path.join(unit_dir, template), os.path.join(wants, name))
 
 
 def tree(root):
@@ -141,7 +109,7 @@ SHOP_INSTANCES = ["shop-web@1.service", "shop-worker@2.service", "shop-worker@3.
 def test_without_the_app_name_as_confirmation_it_refuses_before_any_call(host, confirm):
     root, loaded, show = host
     before = tree(root)
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     with pytest.raises(Failed) as failed:
         remove(module, root, confirm=confirm)
     assert "-e procfile_remove_confirm=shop" in str(failed.value)
@@ -151,7 +119,7 @@ def test_without_the_app_name_as_confirmation_it_refuses_before_any_call(host, c
 
 def test_a_bad_app_name_is_refused_before_the_confirmation(host):
     root, loaded, show = host
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     with pytest.raises(Failed) as failed:
         app_remove.remove(module, Systemctl(module), "../etc", params(root, confirm="../etc"))
     assert "procfile_remove_confirm" not in str(failed.value)
@@ -161,7 +129,7 @@ def test_a_bad_app_name_is_refused_before_the_confirmation(host):
 def test_a_run_that_does_not_hold_the_lock_is_refused(host):
     root, loaded, show = host
     before = tree(root)
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     with pytest.raises(Failed) as failed:
         remove(module, root, lock_owner={"token": "mine"})
     assert "does not hold app shop's lock" in str(failed.value)
@@ -172,7 +140,7 @@ def test_removal_stops_disables_and_removes_only_the_apps_own_files(host):
     root, loaded, show = host
     os.makedirs(os.path.join(root, "lock"))
     write(os.path.join(root, "lock", "shop.lock"), json.dumps({"token": "mine"}))
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     result = remove(module, root, lock_owner={"token": "mine"})
     assert result["changed"] and result["unlocked"]
     assert result["stopped"] == SHOP_INSTANCES + ["shop.target"]
@@ -197,7 +165,7 @@ def test_removal_stops_disables_and_removes_only_the_apps_own_files(host):
 def test_check_mode_calls_nothing_and_reports_what_would_go(host):
     root, loaded, show = host
     before = tree(root)
-    module = FakeModule(loaded, show=show, check_mode=True, diff=True)
+    module = StoppingSystemd(loaded, show=show, check_mode=True, diff=True)
     result = remove(module, root)
     assert module.calls == [] and tree(root) == before
     assert result["changed"] and result["msg"].startswith("would remove app shop")
@@ -211,7 +179,7 @@ def test_check_mode_calls_nothing_and_reports_what_would_go(host):
 
 def test_a_second_run_changes_nothing(host):
     root, loaded, show = host
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     remove(module, root)
     after = tree(root)
     module.calls = []
@@ -227,7 +195,7 @@ def test_an_interrupted_removal_is_completed(host):
         loaded[u] = "inactive"
     show["shop.target"]["ActiveState"] = "inactive"
     os.remove(os.path.join(root, "config", "shop", "environment"))
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     result = remove(module, root)
     assert result["changed"] and result["stopped"] == []
     assert module.calls[0] == ["disable", "--quiet", "--"] + SHOP_INSTANCES + ["shop.target"]
@@ -243,7 +211,7 @@ def test_an_account_made_by_hand_stays(host, monkeypatch):
     class Entry:
         pw_uid, pw_gecos, pw_dir = 990, "the shop", "/var/lib/shop"
     monkeypatch.setattr(app_remove.pwd, "getpwnam", lambda name: Entry)
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     result = remove(module, root, remove_user=True, home="/var/lib/shop")
     assert result["account_removed"] is None
     assert not [c for c in module.calls if "userdel" in c[0]]
@@ -258,7 +226,7 @@ def test_the_account_the_collection_made_goes_with_its_home(host, monkeypatch):
     class Entry:
         pw_uid, pw_gecos, pw_dir = 990, "procfile.systemd app shop", home
     monkeypatch.setattr(app_remove.pwd, "getpwnam", lambda name: Entry)
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     userdel = []
     module.run_command = (lambda argv, check_rc=False, orig=module.run_command:
                           userdel.append(argv) or (0, "", "") if argv[0] == "/bin/userdel"
@@ -277,7 +245,7 @@ def test_an_account_another_app_runs_as_stays(host, monkeypatch):
     class Entry:
         pw_uid, pw_gecos, pw_dir = 990, "procfile.systemd app shop", "/var/lib/shop"
     monkeypatch.setattr(app_remove.pwd, "getpwnam", lambda name: Entry)
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     result = remove(module, root, remove_user=True, home="/var/lib/shop")
     assert result["account_removed"] is None and "shop-admin" in module.warnings[0]
 
@@ -295,7 +263,7 @@ def upstream_unit(root, reload_ok=True):
 def test_the_upstream_leaves_the_proxy_before_the_instances_stop_and_its_file_goes(host):
     root, loaded, show = host
     conf = upstream_unit(root)
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     result = remove(module, root)
     assert result["upstream_files"] == [conf] and not os.path.exists(conf)
     nginx = [i for i, c in enumerate(module.calls) if c[:1] == ["-t"]]
@@ -306,7 +274,7 @@ def test_the_upstream_leaves_the_proxy_before_the_instances_stop_and_its_file_go
 def test_an_upstream_file_a_site_still_needs_stays_empty_with_a_warning(host):
     root, loaded, show = host
     conf = upstream_unit(root)
-    module = FakeModule(loaded, show=show)
+    module = StoppingSystemd(loaded, show=show)
     run_command = module.run_command
 
     def refuse_without_the_file(argv, check_rc=False):
@@ -321,4 +289,4 @@ def test_an_upstream_file_a_site_still_needs_stays_empty_with_a_warning(host):
     assert "down;  # no instance is running" in text and "web.1" not in text
     assert "still needs it" in module.warnings[0]
     # The file is the user's business now: a second run finds nothing of shop.
-    assert not remove(FakeModule(loaded, show=show), root)["changed"]
+    assert not remove(StoppingSystemd(loaded, show=show), root)["changed"]

@@ -1,0 +1,99 @@
+"""The stand-ins for AnsibleModule that the unit tests of module_utils and modules share,
+so that what a fake systemd answers, and how a module's failure reaches a test, are
+written once.
+
+- FakeModule: every command recorded, answers from a table (the systemctl client's tests).
+- FakeSystemd: a fake systemd that knows which instance units are loaded and their
+  properties, and records every call that would change something (the states of
+  procfile_instances, procfile_remove); enable() makes its enabled links.
+- HostModule: the real commands (systemd-analyze verify).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import subprocess
+
+
+class Failed(Exception):
+    """What fail_json raises, with the module's message."""
+
+
+class FakeModule:
+    """Records every command (its whole argv); answers from ANSWERS, a list of (argv
+    prefix after the binary, (rc, out, err)), else with success and no output."""
+
+    def __init__(self, answers=None, check_mode=False, diff=False):
+        self.answers = answers or []
+        self.check_mode = check_mode
+        self._diff = diff
+        self.calls = []
+        self.warnings = []
+
+    @staticmethod
+    def get_bin_path(name, required=False):
+        return "/bin/" + name
+
+    def run_command(self, argv, check_rc=False):
+        self.calls.append(argv)
+        for prefix, answer in self.answers:
+            if argv[1:1 + len(prefix)] == prefix:
+                return answer
+        return 0, "", ""
+
+    def warn(self, msg):
+        self.warnings.append(msg)
+
+    @staticmethod
+    def fail_json(**kwargs):
+        raise Failed(kwargs["msg"])
+
+
+class FakeSystemd(FakeModule):
+    """systemctl answered by a fake systemd: LOADED {unit: ActiveState} for list-units,
+    SHOW {unit: {property: value}} for show. Every other call is recorded without the
+    binary (["stop", "--", unit]) and succeeds."""
+
+    def __init__(self, loaded, check_mode=False, show=None, diff=False):
+        FakeModule.__init__(self, check_mode=check_mode, diff=diff)
+        self.loaded = loaded
+        self.show = show or {}
+
+    def run_command(self, argv, check_rc=False):
+        args = argv[1:]
+        if args[0] == "list-units":
+            return 0, "".join("%s loaded %s %s x\n" % (u, s, "running" if s == "active" else "dead")
+                              for u, s in sorted(self.loaded.items())), ""
+        if args[0] == "show":
+            units = args[args.index("--") + 1:]
+            return 0, "\n\n".join("Id=%s\n%s" % (u, "\n".join(
+                "%s=%s" % kv for kv in sorted(self.show.get(u, {}).items()))) for u in units), ""
+        self.calls.append(args)
+        return 0, "", ""
+
+
+def enable(unit_dir, app, *units):
+    """What `systemctl enable` leaves of UNITS in UNIT_DIR: a link to its template in
+    <app>.target.wants, which is how the modules tell an enabled instance."""
+    wants = os.path.join(unit_dir, "%s.target.wants" % app)
+    os.makedirs(wants, exist_ok=True)
+    for name in units:
+        template = name.split("@")[0] + "@.service"
+        os.symlink(os.path.join(unit_dir, template), os.path.join(wants, name))
+
+
+class HostModule:
+    """The two AnsibleModule methods verify_units uses, backed by the real commands."""
+
+    @staticmethod
+    def get_bin_path(name, required=False):
+        return shutil.which(name)
+
+    @staticmethod
+    def run_command(argv, environ_update=None):
+        res = subprocess.run(argv, capture_output=True, text=True, check=False,
+                             env=dict(os.environ, **(environ_update or {})))
+        return res.returncode, res.stdout, res.stderr
