@@ -279,12 +279,41 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
 )
 
 
+def _installed(owned, app):
+    """APP's units on the host (instances.scan_owned_units), and its types there."""
+    mine = owned.get(app, {"templates": {}, "target": None})
+    return mine, sorted(mine["templates"])
+
+
+def _apply(module, host, app, p, owned):
+    return apply(module, host, app, p["types"], p, owned, "apply")
+
+
+def _pause(module, host, app, p, owned):
+    return pause(module, host, app, _installed(owned, app)[1], p["unit_dir"], p["state_file"])
+
+
+def _resume(module, host, app, p, owned):
+    return resume(module, host, app, _installed(owned, app)[1], p["unit_dir"], p["state_file"])
+
+
+def _restart(module, host, app, p, owned):
+    mine, types = _installed(owned, app)
+    # The port base the units were installed with (their marker), not a default.
+    return restart(module, host, app, types, p["unit_dir"], p["restart"],
+                   mine.get("base_port") or p["base_port"], p["health_checks"],
+                   p["max_unavailable"], p["upstreams"])
+
+
+# One function per state (the option's choices, in this order); each returns the result.
+STATES = dict(apply=_apply, pause=_pause, resume=_resume, restart=_restart)
+
+
 def run_module():
     module = AnsibleModule(
         argument_spec=argument_spec(
             PLAN,
-            state=dict(type="str", required=True,
-                       choices=["apply", "pause", "resume", "restart"]),
+            state=dict(type="str", required=True, choices=list(STATES)),
             health_checks=dict(type="dict", default={}),
             unlock=dict(type="dict"),
             restart=dict(type="list", elements="str", default=[]),
@@ -300,24 +329,9 @@ def run_module():
         supports_check_mode=True,
     )
     p = module.params
-    types, unit_dir, state = p["types"], p["unit_dir"], p["state"]
     app = checked_app(module)
     host, owned = on_host(module, app)
-    mine = owned.get(app, {"templates": {}, "target": None})
-    owned_types = sorted(mine["templates"])
-    # One function per state.
-    if state == "pause":
-        result = pause(module, host, app, owned_types, unit_dir, p["state_file"])
-    elif state == "resume":
-        result = resume(module, host, app, owned_types, unit_dir, p["state_file"])
-    elif state == "restart":
-        # The port base the units were installed with (their marker), not a default.
-        result = restart(module, host, app, owned_types, unit_dir, p["restart"],
-                         mine.get("base_port") or p["base_port"], p["health_checks"],
-                         p["max_unavailable"], p["upstreams"])
-    else:
-        result = apply(module, host, app, types, p, owned, "apply")
-    module.exit_json(**result)
+    module.exit_json(**STATES[p["state"]](module, host, app, p, owned))
 
 
 def main():
