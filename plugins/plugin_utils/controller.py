@@ -12,15 +12,8 @@ import os
 import socket
 import time
 
+from ansible_collections.procfile.systemd.plugins.module_utils.files import read_bytes
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import parent_pid, start_ticks
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
 
 
 def process_start(pid):
@@ -35,16 +28,16 @@ def main_process():
     its parent, so the run's main process is the oldest ancestor with ours.
     """
     pid = os.getpid()
-    cmdline = _read("/proc/%d/cmdline" % pid)
+    cmdline = read_bytes("/proc/%d/cmdline" % pid)
     while True:
         parent = parent_pid(pid)
-        if parent <= 1 or _read("/proc/%d/cmdline" % parent) != cmdline:
+        if parent <= 1 or read_bytes("/proc/%d/cmdline" % parent) != cmdline:
             return pid
         pid = parent
 
 
 def boot_id():
-    text = _read("/proc/sys/kernel/random/boot_id")
+    text = read_bytes("/proc/sys/kernel/random/boot_id")
     return text.decode().strip() if text else ""
 
 
