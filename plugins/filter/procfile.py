@@ -12,6 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.procfile.systemd.plugins.module_utils import units, validate
 from ansible_collections.procfile.systemd.plugins.module_utils.health import full_check
 from ansible_collections.procfile.systemd.plugins.plugin_utils import controller
+from ansible_collections.procfile.systemd.plugins.plugin_utils import status_table as _status_table
 
 
 def exec_command(command, instance="%i"):
@@ -111,6 +112,18 @@ def lock_is_stale(holder, timeout):
     return controller.lock_is_stale(holder, timeout)
 
 
+def status_table(statuses, joined=False):
+    if not isinstance(statuses, dict):
+        raise AnsibleFilterError("status_table takes {host: procfile_status's status}, not %r"
+                                 % type(statuses).__name__)
+    try:
+        lines = _status_table.status_table(statuses)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError("status_table: not procfile_status data (%s: %s)"
+                                 % (type(exc).__name__, exc))
+    return "\n".join(lines) if joined else lines
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -125,4 +138,5 @@ class FilterModule(object):
             "upstreams": upstreams,
             "shells": shells,
             "signal_number": signal_number,
+            "status_table": status_table,
         }

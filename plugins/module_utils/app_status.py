@@ -2,7 +2,8 @@
 # Copyright: procfile.systemd contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What --tags status shows of an app on one host: every instance with its state, PID,
-restarts, start time and memory, as data and as a table."""
+restarts, start time and memory, as data (the table of every host is made on the
+controller: plugin_utils/status_table.py)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -32,12 +33,6 @@ def human_bytes(value):
     return "-"
 
 
-def short_time(timestamp):
-    """'Mon 2026-11-23 11:47:11 UTC' -> '2026-11-23 11:47:11'; '' -> '-'."""
-    parts = timestamp.split()
-    return " ".join(parts[1:3]) if len(parts) >= 3 else (timestamp or "-")
-
-
 def status(module, host, app, owned_types, unit_dir, state_file, wanted, upstreams=None):
     record = read_pause_record(module, state_file)
     present = present_instances(host, app, owned_types, unit_dir)
@@ -61,26 +56,10 @@ def status(module, host, app, owned_types, unit_dir, state_file, wanted, upstrea
     running = dict((t, len([r for r in rows if r["type"] == t and r["state"] in ACTIVE_STATES]))
                    for t in owned_types)
     types = list(owned_types) + sorted(t for t in wanted if t not in owned_types)
-    status = dict(app=app, paused=record is not None, types=[
+    status = dict(app=app, deployed=bool(owned_types), paused=record is not None, types=[
         dict(type=t, wanted=wanted.get(t), running=running.get(t, 0)) for t in types],
         instances=rows, paused_record=record,
         upstreams=dict((t, dict(path=u["path"], name=u["name"], instances=listed[t]))
                        for t, u in proxies.items()))
-    state = "PAUSED (resume with --tags resume)" if record is not None else "running"
-    lines = ["%s: %s%s" % (app, state, "" if owned_types else " - not deployed on this host")]
-    lines.append("%-16s %6s %7s" % ("TYPE", "WANTED", "RUNNING"))
-    for entry in status["types"]:
-        wanted_count = "-" if entry["wanted"] is None else entry["wanted"]
-        lines.append("%-16s %6s %7d" % (entry["type"], wanted_count, entry["running"]))
-    for t, u in sorted(proxies.items()):
-        lines.append("%s upstream %s (%s): %s" % (t, u["name"], u["path"], " ".join(
-            "%s.%d" % (t, n) for n in listed[t]) or "no instance"))
-    width = max([len(r["unit"]) for r in rows] + [8])
-    lines.append("%-*s %4s %-20s %7s %8s %-19s %7s" % (
-        width, "INSTANCE", "INT", "STATE", "PID", "RESTARTS", "SINCE", "MEMORY"))
-    for r in rows:
-        lines.append("%-*s %4d %-20s %7s %8d %-19s %7s" % (
-            width, r["unit"], r["unique_int"], "%s/%s" % (r["state"], r["sub_state"]),
-            r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"]))
-    return dict(changed=False, status=status, lines=lines, types=owned_types,
+    return dict(changed=False, status=status, types=owned_types,
                 paused=record is not None)

@@ -10,15 +10,16 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: procfile_status
-short_description: Read an app's instances on a host, as data and as a table
+short_description: Read an app's instances on a host, as data
 version_added: "0.1.0"
 description:
   - Reports every instance of the app's process types on the host (those enabled, running,
     or recorded by a pause) with its state, PID, restarts, start time and memory, per
     type the wanted and running counts, whether the app is paused, and what each front
     proxy's upstream list holds.
-  - As data (RV(status)) and as a table, one string per line (RV(lines)), as the
-    M(procfile.systemd.procfile) role's C(--tags status) prints it.
+  - As data (RV(status)) only. The M(procfile.systemd.procfile) role's C(--tags status)
+    prints the data of every host of the play as one table with the
+    P(procfile.systemd.status_table#filter) filter.
   - Never changes anything, and takes no lock.
 author:
   - procfile.systemd contributors (@procfile-systemd)
@@ -50,9 +51,14 @@ EXAMPLES = r"""
     upstreams: {web: {path: /etc/nginx/conf.d/shop-web.conf, format: nginx}}
   register: __procfile_status
 
+# One table for every host of the play, printed once.
 - name: Show the status
   ansible.builtin.debug:
-    msg: "{{ __procfile_status.lines }}"
+    msg: >-
+      {{ dict(ansible_play_batch | zip(ansible_play_batch | map('extract', hostvars)
+              | map(attribute='__procfile_status.status')))
+         | procfile.systemd.status_table }}
+  run_once: true
 """
 
 RETURN = r"""
@@ -64,6 +70,9 @@ status:
     app:
       description: The app.
       type: str
+    deployed:
+      description: Whether any unit of the app is installed on the host.
+      type: bool
     paused:
       description: Whether a pause record exists.
       type: bool
@@ -84,11 +93,6 @@ status:
     upstreams:
       description: Per type with an upstream list, its C(path), C(name) and the C(instances) it lists.
       type: dict
-lines:
-  description: RV(status) as a table, one string per line.
-  returned: success
-  type: list
-  elements: str
 types:
   description: The app's process types installed on the host.
   returned: success

@@ -1,6 +1,7 @@
 """--tags pause / resume / status / logs / restart, with changed reported truthfully."""
 
 import json
+import re
 
 from procfile_testlib import instances, playbook, props, reboot, recap_changed, wait_for
 
@@ -84,20 +85,29 @@ def test_status_is_read_only_and_shows_a_crash_looping_instance(host, tmp_path):
              procfile_base_port=9000, procfile_scale={"crash": 0})
 
 
+def words(out):
+    """Each line of OUT as its words (the table's column widths follow its content)."""
+    return [line.split() for line in out.splitlines()]
+
+
 def test_status_table_for_shop(host):
     rc, out = playbook("shop.yml", "--tags", "status")
     assert recap_changed(out) == 0
-    for line in ("shop: running", "worker                3       3", "web                   2       2"):
-        assert line in out, out[-3000:]
+    assert "shop: running on role-1" in out, out[-3000:]
+    for row in (["HOST", "TYPE", "WANTED", "RUNNING"], ["role-1", "worker", "3", "3"],
+                ["role-1", "web", "2", "2"], ["role-1", "scheduler", "1", "1"]):
+        assert row in words(out), out[-3000:]
     for n in instances(host, "shop", "worker"):
-        assert "shop-worker@%d.service" % n in out
+        pid = props(host, "shop-worker@%d.service" % n, "MainPID")["MainPID"]
+        assert ["role-1", "shop-worker@%d.service" % n, str(n), "active/running", pid] in \
+            [w[:5] for w in words(out)], out[-3000:]
 
 
 def test_status_and_logs_read_as_lines_in_the_default_json_result_format(host):
     json_format = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
     _rc, out = playbook("shop.yml", "--tags", "status", environ=json_format)
     assert '"msg": [' in out and '"shop: running",' in out and "\\n" not in out, out[-3000:]
-    assert '"worker                3       3",' in out
+    assert re.search(r'"role-1 +worker +3 +3",', out), out[-3000:]
     _rc, out = playbook("shop.yml", "--tags", "logs", "-e", "procfile_log_lines=200", environ=json_format,
                         procfile_log_type="worker")
     n = instances(host, "shop", "worker")[0]

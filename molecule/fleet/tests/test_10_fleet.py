@@ -35,6 +35,21 @@ def test_unique_int_is_per_server_and_repeats_across_servers(fleet):
     assert numbers["fleet-web-1"] == numbers["fleet-web-2"] == [1, 2]
 
 
+def test_status_is_one_table_for_the_whole_fleet(fleet):
+    """Like `fly status`: one table with a HOST column, printed once for the three servers."""
+    _rc, out = playbook(DEPLOY, "--tags", "status")
+    rows = [line.split() for line in out.splitlines()]
+    assert "fleet: running on fleet-web-1, fleet-web-2, fleet-worker-1" in out, out[-3000:]
+    assert [r[:4] for r in rows].count(["HOST", "TYPE", "WANTED", "RUNNING"]) == 1, out[-3000:]
+    assert [r[:3] for r in rows].count(["HOST", "INSTANCE", "INT"]) == 1, out[-3000:]
+    assert ["fleet-worker-1", "worker", "1", "1"] in rows
+    assert all(["fleet-web-%d" % n, "web", "2", "2"] in rows for n in (1, 2)), out[-3000:]
+    listed = [r[:2] for r in rows if len(r) > 2 and r[1].startswith("fleet-")
+              and r[1].endswith(".service")]
+    assert listed == [[h, "fleet-web@%d.service" % n] for h in WEB_HOSTS for n in (1, 2)] + \
+        [["fleet-worker-1", "fleet-worker@1.service"]], out[-3000:]
+
+
 def test_both_web_servers_answer_on_the_same_ports(fleet):
     for name in WEB_HOSTS:
         for port in PORTS:

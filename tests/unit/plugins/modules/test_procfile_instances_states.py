@@ -189,7 +189,8 @@ def test_status_counts_running_instances_per_type(shop):
     assert result["status"]["types"] == [
         {"type": "web", "wanted": 1, "running": 1}, {"type": "worker", "wanted": 2, "running": 1},
         {"type": "cron", "wanted": 1, "running": 0}]
-    assert result["lines"][0] == "shop: running" and not result["changed"]
+    assert result["status"]["deployed"] and not result["status"]["paused"]
+    assert "lines" not in result and not result["changed"]
     assert module.calls == []
 
 

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: procfile.systemd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The status of an app on every host of a play as one table (--tags status).
+
+procfile_status returns data only; the table is made here, on the controller, from every
+host's data at once, so that ten servers give one table with a HOST column (like
+`fly status`), not ten tables. The JSON that procfile_status_file writes is the same data.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+def short_time(timestamp):
+    """'Mon 2026-11-23 11:47:11 UTC' -> '2026-11-23 11:47:11'; '' -> '-'."""
+    parts = (timestamp or "").split()
+    return " ".join(parts[1:3]) if len(parts) >= 3 else (timestamp or "-")
+
+
+def _column(header, values):
+    return max([len(header)] + [len(v) for v in values])
+
+
+def _app_lines(app, hosts, statuses):
+    """Where the app runs, is paused, is not deployed: one line each, hosts named."""
+    paused = [h for h in hosts if statuses[h]["paused"]]
+    absent = [h for h in hosts if not statuses[h].get("deployed", True) and h not in paused]
+    running = [h for h in hosts if h not in paused and h not in absent]
+    lines = []
+    if running:
+        lines.append("%s: running on %s" % (app, ", ".join(running)))
+    if paused:
+        lines.append("%s: PAUSED on %s (resume with --tags resume)" % (app, ", ".join(paused)))
+    if absent:
+        lines.append("%s: not deployed on %s" % (app, ", ".join(absent)))
+    return lines
+
+
+def status_table(statuses):
+    """STATUSES: {host: the `status` procfile_status returned, or None when the host gave
+    none}. One list of lines: the app's state per host, the wanted and running counts
+    per host and type, each upstream list, then every instance, grouped by host (sorted)
+    and in the order each host gave them (by type, then instance number)."""
+    hosts = sorted(h for h, s in statuses.items() if s)
+    missing = sorted(h for h, s in statuses.items() if not s)
+    if not hosts:
+        return ["no status: no host of the play was read"]
+    app = statuses[hosts[0]]["app"]
+    lines = _app_lines(app, hosts, statuses)
+    if missing:
+        lines.append("%s: no status from %s" % (app, ", ".join(missing)))
+
+    counts = [(h, t) for h in hosts for t in statuses[h]["types"]]
+    host_w = _column("HOST", hosts)
+    type_w = _column("TYPE", [t["type"] for _h, t in counts])
+    lines.append("%-*s %-*s %6s %7s" % (host_w, "HOST", type_w, "TYPE", "WANTED", "RUNNING"))
+    for h, t in counts:
+        wanted = "-" if t["wanted"] is None else str(t["wanted"])
+        lines.append("%-*s %-*s %6s %7d" % (host_w, h, type_w, t["type"], wanted, t["running"]))
+
+    for h in hosts:
+        for t, u in sorted(statuses[h].get("upstreams", {}).items()):
+            listed = " ".join("%s.%d" % (t, n) for n in u["instances"]) or "no instance"
+            lines.append("%s: %s upstream %s (%s): %s" % (h, t, u["name"], u["path"], listed))
+
+    rows = [(h, r) for h in hosts for r in statuses[h]["instances"]]
+    if not rows:
+        return lines
+    unit_w = _column("INSTANCE", [r["unit"] for _h, r in rows])
+    lines.append("%-*s %-*s %4s %-20s %7s %8s %-19s %7s" % (
+        host_w, "HOST", unit_w, "INSTANCE", "INT", "STATE", "PID", "RESTARTS", "SINCE", "MEMORY"))
+    for h, r in rows:
+        lines.append("%-*s %-*s %4d %-20s %7s %8d %-19s %7s" % (
+            host_w, h, unit_w, r["unit"], r["unique_int"], "%s/%s" % (r["state"], r["sub_state"]),
+            r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"]))
+    return lines
