@@ -79,6 +79,15 @@ options:
         directory) can never make root read a file the user could not read itself.
       - When the user does not exist (yet) or is root, the file is read as root.
     type: str
+  count_variables:
+    description:
+      - Names of the variables set for the host that end in C(_count) (the role passes
+        them; values are not needed). A name within two edits of a process type's count
+        variable that is none, such as C(wroker_count) for C(worker), gives a warning
+        naming the type it probably meant, since it scales nothing.
+    type: list
+    elements: str
+    default: []
 notes:
   - "A Procfile that is a link, or is reached through one, is followed only while it
     stays inside O(path) (or, when O(path) is a file, inside its directory):
@@ -121,6 +130,11 @@ EXAMPLES = r"""
 - name: Show the process types
   ansible.builtin.debug:
     msg: "{{ __procfile.processes | map(attribute='name') | list }}"
+
+- name: Warn about a count variable that names no type (wroker_count for worker)
+  procfile.systemd.procfile_info:
+    path: /srv/shop
+    count_variables: "{{ query('ansible.builtin.varnames', '_count$') }}"
 
 - name: Fail when a command uses a variable nothing defines
   procfile.systemd.procfile_info:
@@ -203,6 +217,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.procfile.systemd.plugins.module_utils.count_typos import count_typos
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import parse
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_read import (
@@ -225,6 +240,7 @@ def run_module():
             strict=dict(type="bool", default=False),
             shells=dict(type="dict", default={}),
             read_as=dict(type="str"),
+            count_variables=dict(type="list", elements="str", default=[]),
         ),
         mutually_exclusive=[("path", "content")],
         required_one_of=[("path", "content")],
@@ -247,6 +263,10 @@ def run_module():
     except ProcfileError as exc:
         module.fail_json(msg=str(exc), error=exc.to_dict(), **result)
     for warning in warnings:
+        module.warn(warning)
+
+    for warning in count_typos([p["name"] for p in processes if not p["release"]],
+                               params["count_variables"]):
         module.warn(warning)
 
     # Only the names of the environment matter here; values (secrets) are never echoed.

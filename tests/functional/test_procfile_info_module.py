@@ -139,3 +139,22 @@ def test_strict_refuses_space_before_the_colon(tmp_path):
     rc, out = adhoc(["-a", json.dumps({"path": str(tmp_path), "strict": True})], check=False)
     assert rc != 0
     assert out["error"]["rule"] == "space-before-colon"
+
+
+def test_a_count_variable_that_names_no_type_warns_naming_the_type(tmp_path):
+    """As the role passes them: every variable name ending in _count, from the controller."""
+    (tmp_path / "Procfile").write_text("web: a\nworker: b\nrelease: c\n")
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(json.dumps([{
+        "hosts": "localhost", "gather_facts": False, "connection": "local",
+        "vars": {"wroker_count": 5, "web_count": 2, "procfile_max_count": 9, "retry_count": 3},
+        "tasks": [{"procfile.systemd.procfile_info": {
+            "path": str(tmp_path),
+            "count_variables": "{{ query('ansible.builtin.varnames', '_count$') }}"}}]}]))
+    res = ansible("ansible-playbook", "-i", "localhost,", str(playbook))
+    # ansible-core before 2.19 wraps warnings, also at hyphens: compare without spaces.
+    said = "".join((res.stdout + res.stderr).split())
+    assert ("wroker_countisset,buttheProcfilehasnotype'wroker',soitscalesnothing:didyoumean"
+            "worker_count(typeworker)?Thetypes:web,worker") in said, res.stdout + res.stderr
+    # Only the typo: a type's own count, the role's own variables and unrelated counts are quiet.
+    assert said.count("scalesnothing") == 1

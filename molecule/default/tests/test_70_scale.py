@@ -40,6 +40,20 @@ def test_scale_2_5_1_0_and_back(host):
     assert numbers(host)["web"] == web
 
 
+def test_a_count_variable_with_a_typo_warns_and_scales_nothing(host):
+    playbook("shop.yml")
+    workers = instances(host, "shop", "worker")
+    _rc, out = playbook("shop.yml", wroker_count=len(workers) + 2)
+    # ansible-core before 2.19 wraps warnings, also at hyphens: compare without spaces.
+    said = "".join(out.split())
+    assert "wroker_countisset,buttheProcfilehasnotype'wroker',soitscalesnothing" in said, out[-3000:]
+    assert "didyoumeanworker_count(typeworker)?" in said, out[-3000:]
+    assert instances(host, "shop", "worker") == workers
+    # Correctly named counts (the play's worker_count, -e shop_worker_count) do not warn.
+    _rc, out = playbook("shop.yml", shop_worker_count=len(workers))
+    assert "scales nothing" not in out and "scalesnothing" not in "".join(out.split())
+
+
 def test_check_diff_reports_without_changing(host):
     before = numbers(host)
     snapshot = host_snapshot(host)
