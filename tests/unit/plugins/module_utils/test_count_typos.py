@@ -24,7 +24,9 @@ from ansible_collections.procfile.systemd.plugins.module_utils.count_typos impor
 ])
 def test_edits(a, b, expected):
     assert edits(a, b) == expected
-    assert edits(b, a) == expected
+    # The same in both directions.
+    reverse = dict(a=b, b=a)
+    assert edits(**reverse) == expected
 
 
 def warned(names, types=("web", "worker", "admin-worker")):
