@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.procfile.systemd.plugins.module_utils import units, validate
+from ansible_collections.procfile.systemd.plugins.module_utils import dyno, units, validate
 from ansible_collections.procfile.systemd.plugins.module_utils.health import full_check
 from ansible_collections.procfile.systemd.plugins.plugin_utils import controller
 from ansible_collections.procfile.systemd.plugins.plugin_utils import status_table as _status_table
@@ -124,6 +124,26 @@ def status_table(statuses, joined=False):
     return "\n".join(lines) if joined else lines
 
 
+def dyno_units(status, selector=""):
+    """{units, errors}: the journal --unit patterns of SELECTOR (a type, an instance in the
+    dyno form `worker.2`, or "" for every type) in STATUS, procfile_status's data of one
+    host; errors name the types and instances the host has."""
+    app = status["app"]
+    present = dict((t["type"], []) for t in status["types"])
+    for row in status["instances"]:
+        present.setdefault(row["type"], []).append(row["unique_int"])
+    chosen, errors = dyno.select(app, [selector] if selector else [], present)
+    selected = []
+    for process_type in (t for t in present if t in chosen):
+        if selector and dyno.parse(selector)[1] is not None:
+            selected += [units.instance_name(app, process_type, n) for n in chosen[process_type]]
+        else:
+            # <app>-<type>@*.service matches this app's instances only: no other app may own
+            # a template of that name.
+            selected.append("%s-%s@*.service" % (app, process_type))
+    return {"units": selected, "errors": errors}
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -139,4 +159,5 @@ class FilterModule(object):
             "shells": shells,
             "signal_number": signal_number,
             "status_table": status_table,
+            "dyno_units": dyno_units,
         }

@@ -14,6 +14,7 @@ import json
 import os
 import time
 
+from ansible_collections.procfile.systemd.plugins.module_utils import dyno
 from ansible_collections.procfile.systemd.plugins.module_utils.app_install import install
 from ansible_collections.procfile.systemd.plugins.module_utils.files import read_text, write_atomic
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
@@ -137,15 +138,20 @@ def resume(module, host, app, owned_types, unit_dir, state_file):
 
 def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, max_unavailable,
             upstreams=None):
-    unknown = sorted(set(only) - set(owned_types))
-    if unknown:
-        module.fail_json(msg="%s has no process type %s on this host (types: %s)"
-                             % (app, ", ".join(unknown), ", ".join(owned_types) or "none"))
-    types = only or owned_types
+    """Restart the running instances of ONLY (types, or instances in the dyno form
+    `worker.2`; all when empty), one roll behind the health checks."""
     loaded = host.loaded_instances(app)
-    present = present_instances(host, app, types, unit_dir, loaded)
-    units = [instance_name(app, t, n) for t in types for n in sorted(present[t])]
-    units = [u for u in units if loaded.get(u, {}).get("ActiveState") in ACTIVE_STATES]
+    present = present_instances(host, app, owned_types, unit_dir, loaded)
+    chosen, errors = dyno.select(app, only, dict((t, present[t]) for t in owned_types))
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    types = [t for t in owned_types if t in chosen]
+
+    def running(t, numbers):
+        return [n for n in sorted(numbers)
+                if loaded.get(instance_name(app, t, n), {}).get("ActiveState") in ACTIVE_STATES]
+
+    units = [instance_name(app, t, n) for t in types for n in running(t, chosen[t])]
     result = dict(changed=bool(units), restart=units,
                   msg="%s: restarted %d instances" % (app, len(units)) if units
                   else "%s: no running instance to restart" % app)
@@ -153,15 +159,17 @@ def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, m
         # The same roll and health gate as a deploy's: inside the host, at most
         # max_unavailable instances of a type down at once; across hosts (procfile_serial)
         # the restart stops at the first host that does not come back healthy.
-        numbers = dict((t, [n for n in sorted(present[t]) if instance_name(app, t, n) in units])
-                       for t in types)
+        numbers = dict((t, running(t, chosen[t])) for t in types)
+        # The proxy lists every running instance of a type, not only those restarting
+        # (one instance, worker.2, restarts while the others keep serving).
+        members = dict((t, running(t, present[t])) for t in types)
         proxy = Upstreams(module, host, app, base_port,
                           dict((t, u) for t, u in (upstreams or {}).items() if t in types))
         rolled = rolling_restart(module, host, app, base_port, numbers, checks, max_unavailable,
                                  before_round=lambda batch: proxy.publish(dict(
                                      (t, [n for n in ns if n not in batch.get(t, [])])
-                                     for t, ns in numbers.items())))
-        result["upstream_files"] = proxy.publish(numbers) if not rolled["msg"] else []
+                                     for t, ns in members.items())))
+        result["upstream_files"] = proxy.publish(members) if not rolled["msg"] else []
         result.update(healthy=rolled["healthy"], rounds=rolled["rounds"])
         if rolled["msg"]:
             result.update(msg=rolled["msg"], unhealthy=rolled["unhealthy"],

@@ -51,7 +51,8 @@ options:
     description:
       - Types whose running instances are restarted (their unit, the environment or the
         code changed; RV(procfile.systemd.procfile_install#module:restart_types)). With O(state=restart), the
-        types to restart (all when empty).
+        types (C(worker)) or single instances in the dyno form (C(worker.2)) to restart
+        (all when empty); a name the host does not have fails, naming what it has.
     type: list
     elements: str
     default: []

@@ -114,6 +114,34 @@ def test_status_and_logs_read_as_lines_in_the_default_json_result_format(host):
     assert '"msg": [' in out and "worker-%d up, UNIQUE_INT=%d" % (n, n) in out, out[-3000:]
 
 
+def test_one_instance_by_its_dyno_name_in_logs_and_restart(host, shop_pids):
+    """worker.N, as the instance calls itself (DYNO): its logs only, and a restart of it
+    alone; a name the host does not have is a clear error that changes nothing."""
+    playbook("shop.yml")
+    n, other = instances(host, "shop", "worker")[:2]
+    _rc, out = playbook("shop.yml", "--tags", "logs", "-e", "procfile_log_lines=500",
+                        procfile_log_type="worker.%d" % n)
+    assert "worker-%d up, UNIQUE_INT=%d" % (n, n) in out, out[-3000:]
+    assert "worker-%d up" % other not in out and "shop-web" not in out
+
+    before = shop_pids()
+    rc, out = playbook("shop.yml", "--tags", "restart", procfile_restart_type="worker.%d" % n)
+    assert recap_changed(out) == 1 and "shop: restarted 1 instances" in out, out[-3000:]
+    after = shop_pids()
+    assert sorted(u for u in before if after.get(u) != before[u]) == ["shop-worker@%d.service" % n]
+
+    for tag, name, message in (
+            ("logs", "worker.99", "shop has no instance worker.99 on this host (instances: "),
+            ("restart", "worker.99", "shop has no instance worker.99 on this host (instances: "),
+            ("restart", "wrk", "shop has no process type wrk on this host (types: scheduler, web, worker;"),
+            ("logs", "wrk", "shop has no process type wrk on this host (types: scheduler, web, worker;")):
+        extra = {"procfile_%s_type" % ("log" if tag == "logs" else "restart"): name}
+        rc, out = playbook("shop.yml", "--tags", tag, check=False, **extra)
+        assert rc != 0 and message in " ".join(out.split()), (tag, name, out[-3000:])
+        assert "No data available" not in out
+    assert shop_pids() == after
+
+
 def test_logs_show_what_processes_printed(host):
     rc, out = playbook("shop.yml", "--tags", "logs", "-e", "procfile_log_lines=200",
                        procfile_log_type="worker")

@@ -178,6 +178,21 @@ def test_restart_refuses_a_type_the_host_does_not_have_and_restarts_only_running
     assert result["restart"] == ["shop-worker@2.service"]
 
 
+def test_restart_of_one_instance_in_the_dyno_form_restarts_only_it(shop):
+    unit_dir, loaded, show, _record = shop
+    module = FakeSystemd(loaded, show=show)
+    result = app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
+                                ["worker.3"], 5000, {}, {})
+    assert module.calls == [["restart", "--", "shop-worker@3.service"]]
+    assert result["restart"] == ["shop-worker@3.service"]
+    module = FakeSystemd(loaded, show=show)
+    with pytest.raises(Failed, match=r"shop has no instance worker\.9 on this host "
+                                     r"\(instances: web\.1, worker\.2, worker\.3\)"):
+        app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
+                           ["worker.9"], 5000, {}, {})
+    assert module.calls == []
+
+
 def test_status_counts_running_instances_per_type(shop):
     unit_dir, loaded, _show, record = shop
     loaded["shop-worker@3.service"] = "inactive"
