@@ -106,7 +106,7 @@ def test_status_table_for_shop(host):
 def test_status_and_logs_read_as_lines_in_the_default_json_result_format(host):
     json_format = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
     _rc, out = playbook("shop.yml", "--tags", "status", environ=json_format)
-    assert '"msg": [' in out and '"shop: running",' in out and "\\n" not in out, out[-3000:]
+    assert '"msg": [' in out and '"shop: running on role-1",' in out and "\\n" not in out, out[-3000:]
     assert re.search(r'"role-1 +worker +3 +3",', out), out[-3000:]
     _rc, out = playbook("shop.yml", "--tags", "logs", "-e", "procfile_log_lines=200", environ=json_format,
                         procfile_log_type="worker")
