@@ -270,8 +270,11 @@ class Version:
             self.status_file.unlink()
         recap, out = self.playbook("--tags", "status", "-e", "procfile_status_file=%s" % self.status_file)
         expect(recap["changed"] == 0, "status reported changed=%d" % recap["changed"])
-        expect(re.search(r"^\s*web\s+1\s+1\s*$", out, re.M) and re.search(r"^\s*worker\s+1\s+1\s*$", out, re.M),
-               "the status table does not show web and worker 1 wanted, 1 running")
+        # One table for every host, with a HOST column: "<server> web 1 1".
+        row = r"^\s*%s\s+%s\s+1\s+1\s*$"
+        expect(re.search(row % (re.escape(self.server), "web"), out, re.M)
+               and re.search(row % (re.escape(self.server), "worker"), out, re.M),
+               "the status table does not show web and worker 1 wanted, 1 running on %s" % self.server)
         status = json.loads(self.status_file.read_text())[self.server]
         expect(sorted(r["unit"] for r in status["instances"]) == before
                and all(r["state"] == "active" for r in status["instances"]),
