@@ -82,8 +82,11 @@ def converges(fleet, version, settings=None, **extra):
 
 def test_a_second_run_at_the_same_time_is_refused_and_changes_nothing(fleet):
     web1 = fleet["fleet-web-1"]
+    # Each web instance boots in 12 s behind its health check (timeout 20 s), one at a
+    # time: the first run holds the lock for about 24 s after taking it, long enough for
+    # a second ansible-playbook to start and ask on a loaded machine.
     first = background_playbook(DEPLOY, "--limit", "fleet-web-1", procfile_env="v2",
-                                procfile_environment=env(3, FLEET_START_DELAY=6))
+                                procfile_environment=env(3, FLEET_START_DELAY=12))
     wait_until(lambda: web1.file(LOCK).exists, 60, "the first run to take the lock")
     rc, output = playbook(DEPLOY, "--limit", "fleet-web-1", check=False, procfile_env="v2",
                           procfile_environment=env(4))
