@@ -48,7 +48,6 @@ def select(app, names, present):
         elif number not in present[process_type]:
             errors.append("%s has no instance %s on this host (instances: %s)"
                           % (app, name, every))
-        elif chosen.get(process_type) is None or number not in chosen[process_type]:
-            chosen.setdefault(process_type, [])
-            chosen[process_type] = sorted(set(chosen[process_type]) | {number})
+        else:
+            chosen[process_type] = sorted(set(chosen.get(process_type, [])) | {number})
     return chosen, errors
