@@ -82,6 +82,9 @@ def install(module, host, app, types, p, lock=None):
     files = p["files"]
     env_file, env_content = p["env_file"], p["env_content"]
     changed_files = [f for f in files if needs_write(f["path"], f["content"], 0o644)]
+    extra = [dict(path=f["path"], content=f["content"], mode=int(str(f.get("mode") or "0600"), 8))
+             for f in p.get("extra_files") or []]
+    changed_extra = [f for f in extra if needs_write(f["path"], f["content"], f["mode"])]
     env_changed = env_content is not None and needs_write(env_file, env_content, 0o600)
     absent = [path for path in p["absent"] if os.path.lexists(path)]
     problems = verify_units(module, dict((os.path.basename(f["path"]), f["content"])
@@ -141,9 +144,9 @@ def install(module, host, app, types, p, lock=None):
             reasons.setdefault(t, []).append(code)
     restart_types = [t for t in types if t in reasons]
     result = dict(
-        changed=bool(changed_files or env_changed or absent or group_missing or user_missing
+        changed=bool(changed_files or changed_extra or env_changed or absent or group_missing or user_missing
                      or code or any(d["changing"] for d in dirs)),
-        files_changed=[f["path"] for f in changed_files], env_changed=env_changed,
+        files_changed=[f["path"] for f in changed_files + changed_extra], env_changed=env_changed,
         removed=absent, restart_types=restart_types, fingerprint=fingerprint,
         restart_reasons=dict((t, "; ".join(r)) for t, r in reasons.items()),
         code_changed=bool(code),
@@ -152,7 +155,7 @@ def install(module, host, app, types, p, lock=None):
         acquired=lock is not None, lock=lock)
     if module._diff:
         diffs = []
-        for f in changed_files:
+        for f in changed_files + changed_extra:
             old = read_bytes(f["path"])
             diffs.append(dict(before_header=f["path"], after_header=f["path"],
                               before=old.decode("utf-8", "replace") if old is not None else "",
@@ -190,6 +193,8 @@ def install(module, host, app, types, p, lock=None):
         write_atomic(env_file, env_content, 0o600)
     for f in changed_files:
         write_atomic(f["path"], f["content"], 0o644)
+    for f in changed_extra:
+        write_atomic(f["path"], f["content"], f["mode"])
     for path in absent:
         os.remove(path)
     if code:

@@ -35,6 +35,15 @@ options:
     type: list
     elements: dict
     default: []
+  extra_files:
+    description:
+      - Other root-owned files, each C(path), C(content) and C(mode) (an octal string,
+        C("0600")), written with the units but not verified as units, not part of the
+        release fingerprint and restarting nothing. The role installs the host command
+        C(procfile-run) and the app's C(run.json) (how one-off commands run) this way.
+    type: list
+    elements: dict
+    default: []
   absent:
     description: Unit files to remove (the release unit when the Procfile has no release).
     type: list
@@ -279,6 +288,7 @@ def run_module():
         argument_spec=argument_spec(
             PLAN, LOCK,
             files=dict(type="list", elements="dict", default=[]),
+            extra_files=dict(type="list", elements="dict", default=[]),
             absent=dict(type="list", elements="path", default=[]),
             env_file=dict(type="path"),
             env_content=dict(type="str", no_log=True),
