@@ -122,7 +122,8 @@ def plan(module, host, app, p):
     owned_names = set(os.path.basename(f) for f in unit_files)
     others = [u for u in (target, release_unit) if u in owned_names]
     states = host.states(others, "Id,ActiveState,UnitFileState", check=False) if others else {}
-    stop = instances + [u for u in others
+    # One-off commands still running (procfile-run): stopped, or they would outlive the app.
+    stop = instances + host.one_offs(app) + [u for u in others
                         if states.get(u, {}).get("ActiveState") in ACTIVE_STATES + ("deactivating",)]
     wants = os.path.join(unit_dir, target + ".wants")
     try:
@@ -146,6 +147,10 @@ def plan(module, host, app, p):
     config_dir = os.path.join(p["config_dir"], app)
     state_dir = os.path.join(p["state_dir"], app)
     files = [f for f in [env_file] if os.path.lexists(f)]
+    # The host command all apps share goes with the last of them.
+    run_command = p.get("run_command")
+    if run_command and os.path.lexists(run_command) and not other_apps_with_one_offs(p["config_dir"], app):
+        files.append(run_command)
     dirs = [d for d in (config_dir, state_dir) if os.path.lexists(d)]
     state_files = []
     if _is_dir(state_dir):
@@ -173,6 +178,15 @@ def plan(module, host, app, p):
                 unit_files=unit_files, upstreams=upstreams, base_port=mine["base_port"],
                 files=files, dirs=dirs, state_files=state_files, account=account, home=home,
                 kept_account=kept_account)
+
+
+def other_apps_with_one_offs(config_dir, app):
+    """The other apps under CONFIG_DIR that procfile-run can run commands of."""
+    try:
+        names = sorted(os.listdir(config_dir))
+    except OSError:
+        return []
+    return [n for n in names if n != app and os.path.isfile(os.path.join(config_dir, n, "run.json"))]
 
 
 def _home_to_remove(current, home, root):

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 
 ACTIVE_STATES = ("active", "activating", "reloading")
 
@@ -56,6 +57,20 @@ class Systemctl(object):
                 units[fields[0]] = dict(LoadState=fields[1], ActiveState=fields[2],
                                         SubState=fields[3])
         return units
+
+    def one_offs(self, app):
+        """The app's one-off commands (procfile-run's transient <app>-run-<N>.service)
+        still running or stopping. Only digits after -run-: app shop-run's own units
+        (shop-run-web@1.service) are not shop's."""
+        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full",
+                       "%s-run-*.service" % app)
+        name = re.compile(r"^%s-run-[0-9]+\.service$" % re.escape(app))
+        units = []
+        for line in out.splitlines():
+            fields = [f for f in line.split() if f != "\u25cf"]
+            if len(fields) > 3 and name.match(fields[0]) and fields[2] in ("active", "activating", "deactivating"):
+                units.append(fields[0])
+        return sorted(units)
 
     def active_instances(self, app, loaded=None):
         """Instance units of this app's name prefix that run (or are being started).

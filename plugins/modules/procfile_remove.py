@@ -68,6 +68,11 @@ options:
   root:
     description: The app's code (C(procfile_root)); never removed, nor a home in or above it.
     type: path
+  run_command:
+    description:
+      - The host command C(procfile-run) the role installs for every app; removed with the
+        last app of O(config_dir) (no other C(<config_dir>/<app>/run.json) left).
+    type: path
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - procfile.systemd.attributes
@@ -173,6 +178,7 @@ def run_module():
             user=dict(type="str", default=""),
             home=dict(type="path"),
             root=dict(type="path"),
+            run_command=dict(type="path"),
         ),
         supports_check_mode=True,
     )

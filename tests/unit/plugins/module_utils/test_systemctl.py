@@ -56,3 +56,18 @@ def test_reset_failed_is_best_effort_and_skipped_for_nothing():
     client.reset_failed([])
     client.reset_failed(["x@1.service"])
     assert module.calls == [["/bin/systemctl", "reset-failed", "--", "x@1.service"]]
+
+
+def test_one_offs_are_the_apps_running_run_units_only():
+    listing = (
+        "shop-run-3.service      loaded active   running shop run.3: rails console\n"
+        "shop-run-4.service      loaded deactivating stop-sigterm shop run.4: sleep 100\n"
+        "shop-run-5.service      loaded failed   failed  shop run.5: false\n"
+        # App shop-run's units match the glob shop-run-*.service, and are not shop's.
+        "shop-run-web@1.service  loaded active   running shop-run web.1\n"
+        "shop-run-1-release.service loaded active running shop-run-1 release phase\n"
+    )
+    module = FakeModule([(["list-units"], (0, listing, ""))])
+    assert Systemctl(module).one_offs("shop") == ["shop-run-3.service", "shop-run-4.service"]
+    assert module.calls == [["/bin/systemctl", "list-units", "--all", "--plain", "--no-legend",
+                             "--full", "shop-run-*.service"]]

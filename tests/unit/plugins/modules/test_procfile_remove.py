@@ -290,3 +290,27 @@ def test_an_upstream_file_a_site_still_needs_stays_empty_with_a_warning(host):
     assert "still needs it" in module.warnings[0]
     # The file is the user's business now: a second run finds nothing of shop.
     assert not remove(StoppingSystemd(loaded, show=show), root)["changed"]
+
+
+def test_running_one_off_commands_are_stopped_with_the_instances(host):
+    root, loaded, show = host
+    loaded.update({"shop-run-7.service": "active", "shop-run-8.service": "failed",
+                   # shop-admin's own one-off: not shop's.
+                   "shop-admin-run-1.service": "active"})
+    module = StoppingSystemd(loaded, show=show)
+    result = remove(module, root)
+    assert module.calls[0] == ["stop", "--"] + SHOP_INSTANCES + ["shop-run-7.service", "shop.target"]
+    assert "shop-run-7.service" in result["stopped"]
+
+
+@pytest.mark.parametrize("other_app_has_one_offs", [False, True])
+def test_the_shared_procfile_run_goes_with_the_last_app_only(host, other_app_has_one_offs):
+    root, loaded, show = host
+    command = write(os.path.join(root, "sbin", "procfile-run"), "#!/usr/bin/python3\n")
+    write(os.path.join(root, "config", "shop", "run.json"), "{}")
+    if other_app_has_one_offs:
+        write(os.path.join(root, "config", "shop-admin", "run.json"), "{}")
+    module = StoppingSystemd(loaded, show=show)
+    remove(module, root, run_command=command)
+    assert os.path.exists(command) == other_app_has_one_offs
+    assert not os.path.exists(os.path.join(root, "config", "shop"))
