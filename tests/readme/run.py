@@ -2,7 +2,8 @@
 
 From the README's section "Use it on your servers" it takes the `ansible.cfg` and the
 `inventory.yml` a user writes, and every command line of its `sh` blocks: the build and
-install of the collection, then deploy, scale, status, logs, pause, resume and restart.
+install of the collection, then deploy, scale, status, logs, pause, resume, restart, run
+and remove.
 In a fresh project directory it writes that ansible.cfg and the inventory, adapted to a
 sandbox server (its first host becomes the server, the other hosts go, the server also
 runs one worker, and `vault_redis_url` gets a value), and an app in `./app`. Then it
@@ -153,6 +154,12 @@ class Run:
             self.check(self.active() == [], "paused: nothing runs: %s" % self.active())
         if "--tags resume" in command:
             self.check(len(self.active()) == 4, "resumed: the 4 instances again: %s" % self.active())
+        if "--tags run" in command:
+            # printenv RAILS_ENV, run as an instance runs: the app's environment file.
+            self.check("production" in output and "exit status 0" in output,
+                       "the one-off printed RAILS_ENV from the app's environment")
+            self.check(self.ssh("systemctl list-units --all --plain --no-legend 'shop-run-*'") == "",
+                       "the one-off's unit is gone")
         if "--tags restart" in command:
             self.check(len(self.active()) == 4, "restarted, still 4 running: %s" % self.active())
 
