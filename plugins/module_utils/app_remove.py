@@ -123,8 +123,8 @@ def plan(module, host, app, p):
     others = [u for u in (target, release_unit) if u in owned_names]
     states = host.states(others, "Id,ActiveState,UnitFileState", check=False) if others else {}
     # One-off commands still running (procfile-run): stopped, or they would outlive the app.
-    stop = instances + host.one_offs(app) + [u for u in others
-                        if states.get(u, {}).get("ActiveState") in ACTIVE_STATES + ("deactivating",)]
+    stop = instances + host.one_offs(app) + [
+        u for u in others if states.get(u, {}).get("ActiveState") in ACTIVE_STATES + ("deactivating",)]
     wants = os.path.join(unit_dir, target + ".wants")
     try:
         wanted = sorted(os.listdir(wants)) if _is_dir(wants) else []

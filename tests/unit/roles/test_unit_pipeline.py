@@ -203,7 +203,7 @@ def test_settings_render_and_verify(tmp_path):
 COMMAND_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,20}", fullmatch=True),
                           st.text(COMMAND_CHARS, min_size=1, max_size=80)), min_size=1, max_size=5))
 def test_any_procfile_gives_a_clean_error_or_clean_units(tmp_path, entries):
@@ -211,7 +211,7 @@ def test_any_procfile_gives_a_clean_error_or_clean_units(tmp_path, entries):
     pipeline(tmp_path, text)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.text(st.sampled_from(list("$%\\\"'`;&|<>(){}[]*?~#!\t =@:,.-_aZ09\u00e9\u2603")),
                min_size=1, max_size=120))
 def test_shell_special_commands_verify_clean(tmp_path, command):
@@ -245,7 +245,7 @@ def procfiles(draw):
     return ending.join(lines) + draw(st.sampled_from([ending, ""])), entries
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(procfiles())
 def test_every_command_reaches_the_shell_byte_for_byte(tmp_path, procfile):
     text, entries = procfile

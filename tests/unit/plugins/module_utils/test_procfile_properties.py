@@ -2,7 +2,7 @@
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
@@ -27,19 +27,19 @@ def check(text):
         assert proc["line"] >= 1
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes(data):
     check(data)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=300))
 def test_arbitrary_text(text):
     check(text)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=LINE_ALPHABET, max_size=200))
 def test_procfile_like_text(text):
     check(text)
@@ -50,7 +50,7 @@ COMMAND = st.text(
     min_size=1, max_size=40).filter(lambda c: c.strip(" \t"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9]{0,10}", fullmatch=True), COMMAND,
                        min_size=1, max_size=10))
 def test_well_formed_entries_round_trip(entries):
