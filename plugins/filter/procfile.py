@@ -12,6 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.procfile.systemd.plugins.module_utils import dyno, units, validate
 from ansible_collections.procfile.systemd.plugins.module_utils.health import full_check
 from ansible_collections.procfile.systemd.plugins.plugin_utils import controller
+from ansible_collections.procfile.systemd.plugins.plugin_utils import log_stream as _log_stream
 from ansible_collections.procfile.systemd.plugins.plugin_utils import status_table as _status_table
 
 
@@ -112,6 +113,14 @@ def lock_is_stale(holder, timeout):
     return controller.lock_is_stale(holder, timeout)
 
 
+def log_stream(outputs, joined=False):
+    if not isinstance(outputs, dict):
+        raise AnsibleFilterError("log_stream takes {host: journalctl --output=short-unix text}, not %r"
+                                 % type(outputs).__name__)
+    lines = _log_stream.log_stream(outputs)
+    return "\n".join(lines) if joined else lines
+
+
 def status_table(statuses, joined=False):
     if not isinstance(statuses, dict):
         raise AnsibleFilterError("status_table takes {host: procfile_status's status}, not %r"
@@ -159,5 +168,6 @@ class FilterModule(object):
             "shells": shells,
             "signal_number": signal_number,
             "status_table": status_table,
+            "log_stream": log_stream,
             "dyno_units": dyno_units,
         }

@@ -1,6 +1,7 @@
 """Three servers, one inventory: placement by group_vars, rolling deploys behind a health gate."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -48,6 +49,19 @@ def test_status_is_one_table_for_the_whole_fleet(fleet):
               and r[1].endswith(".service")]
     assert listed == [[h, "fleet-web@%d.service" % n] for h in WEB_HOSTS for n in (1, 2)] + \
         [["fleet-worker-1", "fleet-worker@1.service"]], out[-3000:]
+
+
+def test_logs_of_the_fleet_are_one_stream_in_time_order(fleet):
+    """Like `heroku logs`: the three servers' lines merged by time, printed once, each
+    naming its server."""
+    _rc, out = playbook(DEPLOY, "--tags", "logs", "-e", "procfile_log_lines=20")
+    stamped = re.findall(r"^\W*(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (\S+) ", out, re.M)
+    assert sorted(set(host for _t, host in stamped)) == WEB_HOSTS + WORKER_HOSTS, out[-3000:]
+    times = [t for t, _host in stamped]
+    assert times == sorted(times), out[-3000:]
+    # One stream: the servers' lines interleave by time instead of one block per server.
+    shown = out.split("Show the logs of every host in time order", 1)[1].split("PLAY RECAP", 1)[0]
+    assert len(re.findall(r"^ok: \[fleet-[\w-]+\]", shown, re.M)) == 1, shown[-3000:]
 
 
 def test_both_web_servers_answer_on_the_same_ports(fleet):
