@@ -67,10 +67,10 @@ def test_the_command_sees_what_an_instance_sees_byte_for_byte(host):
     assert dict((k, v) for k, v in one_off.items() if k.decode() not in PER_PROCESS) == same
     # The values that matter are really in both (a comparison of two empty dicts proves nothing).
     assert same[b"SECRET_TOKEN"] == SECRET.encode() and b"PATH" in same and same[b"USER"] == b"shop"
-    assert host.check_output("readlink /proc/%d/cwd", pid) == "/srv/shop"
+    assert host.check_output("readlink /proc/%s/cwd", str(pid)) == "/srv/shop"
     assert "/srv/shop" in out and re.search(r"uid=\d+\(shop\) gid=\d+\(shop\)", out)
     uid = host.check_output("id -u shop")
-    assert re.search(r"^Uid:\s+%s\s" % uid, host.check_output("cat /proc/%d/status", pid), re.M)
+    assert re.search(r"^Uid:\s+%s\s" % uid, host.check_output("cat /proc/%s/status", str(pid)), re.M)
     # The instances' hardening: no new privileges, a /tmp of its own.
     host.run("rm -f /tmp/run-tmp-marker")
     rc, out = run(procfile_command="grep NoNewPrivs /proc/$$/status; touch /tmp/run-tmp-marker && echo wrote tmp")
