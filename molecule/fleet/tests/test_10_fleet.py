@@ -5,7 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from procfile_testlib import PROJECT, address, instances, playbook, props
+from procfile_testlib import PROJECT, address, instances, playbook, props, recap
 
 DEPLOY = str(PROJECT / "playbooks" / "deploy.yml")
 WEB_HOSTS = ["fleet-web-1", "fleet-web-2"]
@@ -170,3 +170,15 @@ def test_a_rolling_restart_stops_at_the_first_host_that_comes_back_unhealthy(fle
     _rc, output = playbook(DEPLOY, "--tags", "restart", procfile_serial=1)
     assert props(web_2, "fleet-web@1.service", "MainPID")["MainPID"] != pid_2
     assert "restarted 2 instances" in output
+
+
+def test_a_one_off_runs_on_the_first_server_or_on_every_server(fleet):
+    """--tags run: once on the play's first host, or on each with procfile_run_on=all."""
+    _rc, out = playbook(DEPLOY, "--tags", "run", procfile_command='echo "$DYNO of $PROCFILE_APP ran"')
+    assert dict((h, c["changed"]) for h, c in recap(out).items()) == {
+        "fleet-web-1": 1, "fleet-web-2": 0, "fleet-worker-1": 0}, out[-3000:]
+    assert len(re.findall(r"run\.\d+ of fleet ran", out)) == 1
+    _rc, out = playbook(DEPLOY, "--tags", "run", procfile_run_on="all",
+                        procfile_command='echo "$DYNO of $PROCFILE_APP ran"')
+    assert all(c["changed"] == 1 for c in recap(out).values()) and len(recap(out)) == 3, out[-3000:]
+    assert len(re.findall(r"run\.\d+ of fleet ran", out)) == 3
