@@ -44,10 +44,18 @@ ROLE_VARS = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
 
 
+def derived(name, variables):
+    """A vars/main.yml variable that is one expression, evaluated as Ansible would."""
+    expression = ROLE_VARS[name].strip()
+    assert expression.startswith("{{") and expression.endswith("}}"), name
+    return ENV.compile_expression(expression[2:-2])(**variables)
+
+
 def render(app, process, settings_=None, **role_vars):
     variables = dict(DEFAULTS)
     variables.update(ROLE_VARS)
     variables.update(role_vars)
+    variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
     variables.update(
         procfile_app=app, procfile_root="/srv/" + app, procfile_user=app, procfile_group=app,
         procfile_process_settings=settings_ or {}, item=process,
@@ -311,5 +319,16 @@ def test_the_release_runs_under_procfile_shell(shell):
                      __procfile_info={"procfile": "/srv/shop/Procfile"},
                      _procfile_env_file="/etc/procfile-systemd/shop/environment",
                      _procfile_target="shop.target")
+    variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
     text = RELEASE_TEMPLATE.render(**variables)
+    assert "NoNewPrivileges=yes\nPrivateTmp=yes\nProtectSystem=full\n" in text
     assert exec_argv(text, "0") == [shell, "-c", "migrate $X"]
+
+
+@pytest.mark.parametrize("hardening", [True, False])
+def test_procfile_hardening_is_three_settings_or_none(hardening):
+    [web] = parse("web: a\n")
+    text = render("shop", web, procfile_hardening=hardening)
+    lines = [line for line in text.splitlines()
+             if line.split("=")[0] in ("NoNewPrivileges", "PrivateTmp", "ProtectSystem")]
+    assert lines == (["NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=full"] if hardening else [])
