@@ -37,6 +37,12 @@ from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     ensure_dir,
     inspect_dir,
 )
+from ansible_collections.procfile.systemd.plugins.module_utils.versions import (
+    app_version,
+    appended,
+    current,
+    read_history,
+)
 
 
 def take_lock(module, app, p):
@@ -133,6 +139,12 @@ def install(module, host, app, types, p, lock=None):
     fingerprint = sha1(" ".join([sha1(f["content"]) for f in files]
                                 + [sha1(env_content or ""), code_text]))
     released = read_text(p["fingerprint_file"])
+    # The history of versions (procfile_status's VERSION column) follows the fingerprint
+    # and the stamp, never the other way: it decides no restart and no release.
+    version = app_version(code_text, fingerprint)
+    versions_file = p.get("versions_file")
+    history = read_history(versions_file) if versions_file else []
+    version_due = bool(versions_file) and version != current(history)
     reasons = {}
     for f in changed_files:
         if f.get("type") in types:
@@ -144,12 +156,12 @@ def install(module, host, app, types, p, lock=None):
             reasons.setdefault(t, []).append(code)
     restart_types = [t for t in types if t in reasons]
     result = dict(
-        changed=bool(changed_files or changed_extra or env_changed or absent or group_missing or user_missing
-                     or code or any(d["changing"] for d in dirs)),
+        changed=bool(changed_files or changed_extra or env_changed or absent or group_missing
+                     or user_missing or code or version_due or any(d["changing"] for d in dirs)),
         files_changed=[f["path"] for f in changed_files + changed_extra], env_changed=env_changed,
         removed=absent, restart_types=restart_types, fingerprint=fingerprint,
         restart_reasons=dict((t, "; ".join(r)) for t, r in reasons.items()),
-        code_changed=bool(code),
+        code_changed=bool(code), version=version,
         released_fingerprint=released, release_due=fingerprint != released,
         created_group=group if group_missing else None, created_user=user if user_missing else None,
         acquired=lock is not None, lock=lock)
@@ -169,6 +181,10 @@ def install(module, host, app, types, p, lock=None):
             diffs.append(dict(before_header=env_file + " (values not shown)",
                               after_header=env_file + " (values not shown)",
                               before=before, after=after))
+        if version_due:
+            diffs.append(dict(before_header=versions_file, after_header=versions_file,
+                              before="version %s\n" % current(history) if history else "",
+                              after="version %s\n" % version))
         result["diff"] = diffs
     if module.check_mode:
         return result
@@ -201,6 +217,10 @@ def install(module, host, app, types, p, lock=None):
         # The stamp's new mtime makes every instance started before it stale (apply
         # restarts them after the release); rewritten even when the text is the same.
         write_atomic(p["code_file"], code_text + "\n", 0o600)
+    if version_due:
+        # After the stamp: an instance that started before this entry started before the
+        # stamp changed too (the same instance is old in procfile_status).
+        write_atomic(versions_file, appended(history, version, time.time()), 0o600)
     if changed_files or absent:
         host.run("daemon-reload")
     return result

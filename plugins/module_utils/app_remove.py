@@ -15,7 +15,7 @@ The steps run in an order where every prefix is a state the next run completes:
 2. every instance, the release unit and the target stop (a plain `systemctl stop`, so
    each type's KillSignal and TimeoutStopSec apply), then they are disabled;
 3. the unit files go (daemon-reload), then the environment file with the secrets, the
-   state (release fingerprint, code stamp, pause record);
+   state (release fingerprint, code stamp, version history, pause record);
 4. with remove_user, the account and its home, when the collection created it (its
    comment, `procfile.systemd app <app>`, written by useradd at creation, says so);
 5. the app's lock.

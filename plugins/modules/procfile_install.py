@@ -89,6 +89,14 @@ options:
     description: The app's code changed in this run (for example a copy of it did), whatever O(revision) says.
     type: bool
     default: false
+  versions_file:
+    description:
+      - The app's version history (root-only), read by M(procfile.systemd.procfile_status)
+        to tell which version each instance was started with. When RV(version) is not the
+        last one recorded, a line C(<unix time> <version>) is appended (the last 20 are
+        kept). It is not part of RV(fingerprint) and restarts nothing.
+      - Without it, no history is kept.
+    type: path
   upstreams:
     description:
       - Per process type, a front proxy's list of its live instances (see
@@ -150,6 +158,7 @@ EXAMPLES = r"""
     root: /srv/shop
     root_dirs: [/etc/procfile-systemd, /etc/procfile-systemd/shop]
     fingerprint_file: /var/lib/procfile-systemd/shop/released
+    versions_file: /var/lib/procfile-systemd/shop/versions
     lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
   register: __procfile_install
 
@@ -199,6 +208,13 @@ code_changed:
   description: Whether the app's code stamp (O(code_file)) changes.
   returned: success
   type: bool
+version:
+  description:
+    - The app's version after this run - O(revision) (as the code stamp records it) when
+      there is one, else the first 12 hex digits of RV(fingerprint).
+  returned: success
+  type: str
+  sample: 3f2a9c1
 fingerprint:
   description: What this deploy releases (units, environment, revision).
   returned: success
@@ -299,6 +315,7 @@ def run_module():
             revision=dict(type="str", default=""),
             code_file=dict(type="path"),
             code_changed=dict(type="bool", default=False),
+            versions_file=dict(type="path"),
             upstreams=dict(type="dict", default={}),
             after=dict(type="list", elements="str", default=[]),
             after_strict=dict(type="bool", default=False),

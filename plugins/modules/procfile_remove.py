@@ -16,7 +16,7 @@ description:
   - Stops every instance of the app gracefully (a plain C(systemctl stop), so each type's
     C(KillSignal) and C(TimeoutStopSec) apply), disables them and the app's target, and
     removes every unit file the app owns, its environment file (its secrets), its state
-    (release fingerprint, code stamp, pause record) and its lock.
+    (release fingerprint, code stamp, version history, pause record) and its lock.
   - A unit file is the app's only when it carries C(X-ProcfileApp=<app>); unit names are
     never matched by pattern, so app C(shop) never touches app C(shop-admin)'s units or a
     hand-written C(shop-foo@.service).
