@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError
@@ -66,16 +67,17 @@ def unit_states(module, units):
                 for unit, p in states.items())
 
 
-def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):
-    """Probe every instance of the checked types until healthy or its type's timeout.
+def type_check(checks, process_type):
+    """The check of PROCESS_TYPE in CHECKS: "*" is the check of the types CHECKS does not
+    name; a type named with None has none."""
+    return checks[process_type] if process_type in checks else checks.get("*")
 
-    Returns (healthy, unhealthy, message); message is None when all are healthy.
-    """
-    started = time.time()
-    pending = []
+
+def targets(app, base_port, instances, checks, host, started):
+    """One probe target per instance of the checked types, in type and INSTANCES order."""
+    found = []
     for t, numbers in sorted(instances.items()):
-        # "*" is the check of the types CHECKS does not name; a type named with None has none.
-        check = checks[t] if t in checks else checks.get("*")
+        check = type_check(checks, t)
         if not check:
             continue
         for n in numbers or []:
@@ -84,11 +86,47 @@ def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):
             # may give either).
             path = check.get("path") or CHECK_DEFAULTS["path"]
             timeout = int(check.get("timeout") or CHECK_DEFAULTS["timeout"])
-            pending.append(dict(unit=instance_name(app, t, int(n)), type=t, port=port,
-                                url="http://%s:%d%s" % (host, port, path),
-                                expected=check.get("status"),
-                                deadline=started + timeout,
-                                error="not probed yet"))
+            found.append(dict(unit=instance_name(app, t, int(n)), type=t, port=port,
+                              url="http://%s:%d%s" % (host, port, path),
+                              expected=check.get("status"),
+                              timeout=timeout, deadline=started + timeout,
+                              error="not probed yet"))
+    return found
+
+
+def check_now(app, base_port, instances, checks, host="127.0.0.1", timeout=2.0):
+    """Every instance of the checked types probed once, now, all at once (a status, not a
+    gate: no retry, and a hung instance costs TIMEOUT, not TIMEOUT per instance).
+
+    Returns {unit: (healthy, why not: None, "HTTP status 500", the connection error)}."""
+    items = targets(app, base_port, instances, checks, host, time.time())
+    answers = {}
+
+    def probe_one(item):
+        # The type's own timeout when shorter: what its check allows an answer.
+        answers[item["unit"]] = probe(item["url"], min(timeout, item["timeout"]))
+
+    threads = [threading.Thread(target=probe_one, args=(item,)) for item in items]
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    for thread in threads:
+        thread.join(timeout + 1)
+    found = {}
+    for item in items:
+        status, error = answers.get(item["unit"], (None, "no answer in %gs" % timeout))
+        ok = healthy_status(status, item["expected"])
+        found[item["unit"]] = (ok, None if ok else (error or "HTTP status %d" % status))
+    return found
+
+
+def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):
+    """Probe every instance of the checked types until healthy or its type's timeout.
+
+    Returns (healthy, unhealthy, message); message is None when all are healthy.
+    """
+    started = time.time()
+    pending = targets(app, base_port, instances, checks, host, started)
     healthy, failed = [], []
     while pending:
         for item in list(pending):

@@ -7,6 +7,7 @@ written once.
   properties, and records every call that would change something (the states of
   procfile_instances, procfile_remove); enable() makes its enabled links.
 - HostModule: the real commands (systemd-analyze verify).
+- Instances: real HTTP servers on the instances' ports, for the health checks.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +16,11 @@ __metaclass__ = type
 
 import os
 import shutil
+import socket
 import subprocess
+import threading
+
+from ansible.module_utils.six.moves import BaseHTTPServer
 
 
 class Failed(Exception):
@@ -97,3 +102,57 @@ class HostModule:
         res = subprocess.run(argv, capture_output=True, text=True, check=False,
                              env=dict(os.environ, **(environ_update or {})))
         return res.returncode, res.stdout, res.stderr
+
+
+class Answer(BaseHTTPServer.BaseHTTPRequestHandler):
+    """Answers every GET with the server's `status` (200 unless set)."""
+
+    def do_GET(self):  # noqa: N802 - the handler's API
+        self.send_response(getattr(self.server, "status", 200))
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def free_base_port(count):
+    """A base port whose next COUNT ports are free on 127.0.0.1 (for the instances)."""
+    for base in range(21000, 60000, 97):
+        probes = []
+        try:
+            for n in range(1, count + 1):
+                sock = socket.socket()
+                probes.append(sock)
+                sock.bind(("127.0.0.1", base + n))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in probes:
+                sock.close()
+    raise AssertionError("no free ports")
+
+
+class Instances:
+    """Real HTTP servers on PORT = base + number, one per running instance; STATUSES
+    {number: HTTP status} for the ones that answer other than 200."""
+
+    def __init__(self, base, numbers, statuses=None):
+        self.base, self.servers = base, {}
+        for n in numbers:
+            self.up(n, (statuses or {}).get(n, 200))
+
+    def up(self, n, status=200):
+        server = BaseHTTPServer.HTTPServer(("127.0.0.1", self.base + n), Answer)
+        server.status = status
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.servers[n] = server
+
+    def down(self, n):
+        server = self.servers.pop(n)
+        server.shutdown()
+        server.server_close()
+
+    def close(self):
+        for n in list(self.servers):
+            self.down(n)

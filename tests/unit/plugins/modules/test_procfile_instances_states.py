@@ -9,11 +9,8 @@ __metaclass__ = type
 
 import json
 import os
-import socket
-import threading
 
 import pytest
-from ansible.module_utils.six.moves import BaseHTTPServer
 
 from ansible_collections.procfile.systemd.plugins.module_utils import app_states
 from ansible_collections.procfile.systemd.plugins.module_utils.app_status import status
@@ -22,7 +19,9 @@ from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import 
 from ansible_collections.procfile.systemd.tests.unit.plugins.fake_module import (
     Failed,
     FakeSystemd,
+    Instances,
     enable,
+    free_base_port,
 )
 
 
@@ -207,56 +206,6 @@ def test_status_counts_running_instances_per_type(shop):
     assert result["status"]["deployed"] and not result["status"]["paused"]
     assert "lines" not in result and not result["changed"]
     assert module.calls == []
-
-
-class Answer(BaseHTTPServer.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the handler's API
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def free_base_port(count):
-    """A base port whose next COUNT ports are free on 127.0.0.1 (for the instances)."""
-    for base in range(21000, 60000, 97):
-        probes = []
-        try:
-            for n in range(1, count + 1):
-                sock = socket.socket()
-                probes.append(sock)
-                sock.bind(("127.0.0.1", base + n))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in probes:
-                sock.close()
-    raise AssertionError("no free ports")
-
-
-class Instances:
-    """Real HTTP servers on PORT = base + number, one per running instance."""
-
-    def __init__(self, base, numbers):
-        self.base, self.servers = base, {}
-        for n in numbers:
-            self.up(n)
-
-    def up(self, n):
-        server = BaseHTTPServer.HTTPServer(("127.0.0.1", self.base + n), Answer)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.servers[n] = server
-
-    def down(self, n):
-        server = self.servers.pop(n)
-        server.shutdown()
-        server.server_close()
-
-    def close(self):
-        for n in list(self.servers):
-            self.down(n)
 
 
 class RollingModule(FakeSystemd):
