@@ -30,7 +30,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.policy import (
     port_clash,
     unit_name_conflict,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.proc import start_time
+from ansible_collections.procfile.systemd.plugins.module_utils.proc import START_SLACK, start_time
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import rolling_restart
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import Upstreams
@@ -59,7 +59,7 @@ def stale(states, units_by_type, templates, env_file, code_file=None):
             pid = int(states.get(unit, {}).get("MainPID") or 0)
             started = start_time(pid) if pid else None
             # One clock tick of slack: the start time is only that precise.
-            if started is not None and started + 0.02 < changed:
+            if started is not None and started + START_SLACK < changed:
                 found.append(unit)
     return found
 

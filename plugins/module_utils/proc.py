@@ -13,6 +13,9 @@ __metaclass__ = type
 
 import os
 
+# How much later than start_time() says a process may have started: one clock tick.
+START_SLACK = 0.02
+
 
 def _stat_fields(pid):
     """The fields of /proc/PID/stat after the command name (which may hold spaces and

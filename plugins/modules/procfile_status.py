@@ -14,13 +14,17 @@ short_description: Read an app's instances on a host, as data
 version_added: "0.1.0"
 description:
   - Reports every instance of the app's process types on the host (those enabled, running,
-    or recorded by a pause) with its state, PID, restarts, start time and memory, per
-    type the wanted and running counts, whether the app is paused, and what each front
-    proxy's upstream list holds.
+    or recorded by a pause) with its state, PID, restarts, start time, memory, the version
+    it was started with (whether it is older than the host's current units) and, for a
+    type with a health check, whether the check passes now; per type the wanted and
+    running counts, whether the app is paused, and what each front proxy's upstream list
+    holds.
   - As data (RV(status)) only. The M(procfile.systemd.procfile) role's C(--tags status)
     prints the data of every host of the play as one table with the
     P(procfile.systemd.status_table#filter) filter.
-  - Never changes anything, and takes no lock.
+  - Never changes anything, and takes no lock. Each health check is one GET per
+    instance, all at once, that must answer within two seconds (or the check's
+    C(timeout), if shorter); nothing is retried.
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
@@ -34,6 +38,33 @@ options:
         instances are shown; see M(procfile.systemd.procfile_instances).
     type: dict
     default: {}
+  versions_file:
+    description:
+      - The app's version history, as M(procfile.systemd.procfile_install) keeps it; an
+        instance's C(version) is the entry in force when its main process started.
+      - Without it, every C(version) is null.
+    type: path
+  code_file:
+    description:
+      - The app's code stamp (see M(procfile.systemd.procfile_install)); an instance that
+        started before it last changed is C(old).
+    type: path
+  env_file:
+    description: The app's EnvironmentFile; an instance that started before it last changed is C(old).
+    type: path
+  health_checks:
+    description:
+      - Per process type, its check (C(path), C(timeout), C(status)); C(*) for the types
+        not named, null for none - what M(procfile.systemd.procfile_instances) takes.
+      - Every active instance of a checked type is probed once, on C(127.0.0.1:PORT).
+    type: dict
+    default: {}
+  base_port:
+    description:
+      - An instance's C(PORT) is the base plus its number. The base the installed units
+        record is used; this one only for units that record none.
+    type: int
+    default: 5000
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - procfile.systemd.attributes.read_only
@@ -49,6 +80,10 @@ EXAMPLES = r"""
     counts: {web: 2, worker: 3}
     state_file: /var/lib/procfile-systemd/shop/paused.json
     upstreams: {web: {path: /etc/nginx/conf.d/shop-web.conf, format: nginx}}
+    versions_file: /var/lib/procfile-systemd/shop/versions
+    code_file: /var/lib/procfile-systemd/shop/code
+    env_file: /etc/procfile-systemd/shop/environment
+    health_checks: {web: {path: /health, timeout: 60}}
   register: __procfile_status
 
 # One table for every host of the play, printed once.
@@ -79,6 +114,9 @@ status:
     paused_record:
       description: "The pause record, C({type: [instance numbers]}), or null."
       type: dict
+    version:
+      description: The app's current version on the host (the last in O(versions_file)), or null.
+      type: str
     types:
       description: Per type, C(type), C(wanted) (null when unknown) and C(running) counts.
       type: list
@@ -88,8 +126,32 @@ status:
         - Per instance, C(unit), C(type), C(unique_int), C(state), C(sub_state), C(enabled),
           C(main_pid), C(restarts), C(since), C(memory) (C(-) where systemd does not
           account it) and C(in_upstream) (null for a type without an upstream list).
+        - C(version), the app's version in force when its main process started (the
+          revision, else the deploy's fingerprint's first 12 hex digits; null when not
+          running, or started before the history's first entry or without O(versions_file)).
+        - C(old), true when it started before its template unit, O(env_file) or O(code_file)
+          last changed - it runs older units, environment or code than the host has, and
+          the next deploy restarts it.
+        - C(health), C(passing) or C(failing) for an active instance of a type with a health
+          check (null otherwise), and C(health_error), why it fails (null otherwise).
       type: list
       elements: dict
+      sample:
+        - unit: shop-web@1.service
+          type: web
+          unique_int: 1
+          state: active
+          sub_state: running
+          enabled: enabled
+          main_pid: 4242
+          restarts: 0
+          since: Mon 2026-11-23 11:47:11 UTC
+          memory: 41.2M
+          in_upstream: true
+          version: 4f2a9c1
+          old: false
+          health: failing
+          health_error: HTTP status 500
     upstreams:
       description: Per type with an upstream list, its C(path), C(name) and the C(instances) it lists.
       type: dict
@@ -118,6 +180,11 @@ def run_module():
             APP, UNITS,
             counts=dict(type="dict", default={}),
             upstreams=dict(type="dict", default={}),
+            versions_file=dict(type="path"),
+            code_file=dict(type="path"),
+            env_file=dict(type="path"),
+            health_checks=dict(type="dict", default={}),
+            base_port=dict(type="int", default=5000),
         ),
         supports_check_mode=True,
     )
@@ -126,7 +193,11 @@ def run_module():
     mine = scan_owned_units(unit_dir).get(app, {"templates": {}})
     module.exit_json(**status(module, Systemctl(module), app, sorted(mine["templates"]), unit_dir,
                               p["state_file"], dict((t, int(c)) for t, c in p["counts"].items()),
-                              p["upstreams"]))
+                              p["upstreams"], templates=mine["templates"],
+                              versions_file=p["versions_file"], code_file=p["code_file"],
+                              env_file=p["env_file"], checks=p["health_checks"],
+                              # The port base the units were installed with (their marker).
+                              base_port=mine.get("base_port") or p["base_port"]))
 
 
 def main():
