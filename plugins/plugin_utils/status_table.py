@@ -12,11 +12,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
+# A commit id (git's 40 hex digits, or 64) is shown as git shortens it; the data keeps it whole.
+_LONG_HEX = re.compile(r"^[0-9a-f]{13,}$")
+
 
 def short_time(timestamp):
     """'Mon 2026-11-23 11:47:11 UTC' -> '2026-11-23 11:47:11'; '' -> '-'."""
     parts = (timestamp or "").split()
     return " ".join(parts[1:3]) if len(parts) >= 3 else (timestamp or "-")
+
+
+def version_cell(row):
+    """The instance's version ('-' when unknown), marked ' (old)' when it started before
+    its unit, the environment or the code last changed (procfile_status's `old`)."""
+    version = row.get("version") or "-"
+    if _LONG_HEX.match(version):
+        version = version[:12]
+    return version + (" (old)" if row.get("old") else "")
 
 
 def _column(header, values):
@@ -42,7 +56,8 @@ def status_table(statuses):
     """STATUSES: {host: the `status` procfile_status returned, or None when the host gave
     none}. One list of lines: the app's state per host, the wanted and running counts
     per host and type, each upstream list, then every instance, grouped by host (sorted)
-    and in the order each host gave them (by type, then instance number)."""
+    and in the order each host gave them (by type, then instance number), with the
+    version it runs (see version_cell) and its health check's result last."""
     hosts = sorted(h for h, s in statuses.items() if s)
     missing = sorted(h for h, s in statuses.items() if not s)
     if not hosts:
@@ -69,10 +84,15 @@ def status_table(statuses):
     if not rows:
         return lines
     unit_w = _column("INSTANCE", [r["unit"] for _h, r in rows])
-    lines.append("%-*s %-*s %4s %-20s %7s %8s %-19s %7s" % (
-        host_w, "HOST", unit_w, "INSTANCE", "INT", "STATE", "PID", "RESTARTS", "SINCE", "MEMORY"))
-    for h, r in rows:
-        lines.append("%-*s %-*s %4d %-20s %7s %8d %-19s %7s" % (
+    # Data from a procfile_status without them (an older collection's) shows "-".
+    versions = [version_cell(r) for _h, r in rows]
+    version_w = _column("VERSION", versions)
+    lines.append("%-*s %-*s %4s %-20s %7s %8s %-19s %7s %-*s %s" % (
+        host_w, "HOST", unit_w, "INSTANCE", "INT", "STATE", "PID", "RESTARTS", "SINCE", "MEMORY",
+        version_w, "VERSION", "HEALTH"))
+    for (h, r), version in zip(rows, versions):
+        lines.append("%-*s %-*s %4d %-20s %7s %8d %-19s %7s %-*s %s" % (
             host_w, h, unit_w, r["unit"], r["unique_int"], "%s/%s" % (r["state"], r["sub_state"]),
-            r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"]))
+            r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"],
+            version_w, version, r.get("health") or "-"))
     return lines

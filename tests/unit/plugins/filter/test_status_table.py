@@ -10,11 +10,13 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.procfile.systemd.plugins.filter.procfile import status_table
 
 
-def instance(unit, n, state="active", sub="running", pid=100, restarts=0, memory="12.0M"):
+def instance(unit, n, state="active", sub="running", pid=100, restarts=0, memory="12.0M",
+             version="4f2a9c1", old=False, health=None):
     return dict(unit=unit, type=unit.split("-", 1)[1].split("@")[0], unique_int=n, state=state,
                 sub_state=sub, enabled="enabled", main_pid=pid, restarts=restarts,
                 since="Mon 2026-11-23 11:47:11 UTC" if pid else "", memory=memory,
-                in_upstream=None)
+                in_upstream=None, version=version if pid else None, old=old, health=health,
+                health_error="HTTP status 500" if health == "failing" else None)
 
 
 def host_status(types, instances, paused=False, deployed=True, upstreams=None):
@@ -24,8 +26,9 @@ def host_status(types, instances, paused=False, deployed=True, upstreams=None):
 
 
 WEB_1 = host_status([("web", 2, 2), ("worker", 1, 1)], [
-    instance("shop-web@1.service", 1, pid=101), instance("shop-web@2.service", 2, pid=102),
-    instance("shop-worker@3.service", 3, pid=103, restarts=4)],
+    instance("shop-web@1.service", 1, pid=101, health="passing"),
+    instance("shop-web@2.service", 2, pid=102, health="failing"),
+    instance("shop-worker@3.service", 3, pid=103, restarts=4, version="9d0e7b3", old=True)],
     upstreams={"web": dict(path="/etc/nginx/conf.d/shop-web.conf", name="shop_web",
                            instances=[1, 2])})
 DB_1 = host_status([("web", 0, 0), ("worker", None, 0)], [], deployed=False)
@@ -50,18 +53,68 @@ def test_one_table_for_every_host_grouped_by_host_in_host_order():
         "worker-1 worker      2       0",
         "web-1: web upstream shop_web (/etc/nginx/conf.d/shop-web.conf): web.1 web.2",
         "HOST     INSTANCE               INT STATE                    PID RESTARTS SINCE"
-        "                MEMORY",
+        "                MEMORY VERSION       HEALTH",
         "web-1    shop-web@1.service       1 active/running           101        0 "
-        "2026-11-23 11:47:11   12.0M",
+        "2026-11-23 11:47:11   12.0M 4f2a9c1       passing",
         "web-1    shop-web@2.service       2 active/running           102        0 "
-        "2026-11-23 11:47:11   12.0M",
+        "2026-11-23 11:47:11   12.0M 4f2a9c1       failing",
         "web-1    shop-worker@3.service    3 active/running           103        4 "
-        "2026-11-23 11:47:11   12.0M",
+        "2026-11-23 11:47:11   12.0M 9d0e7b3 (old) -",
         "worker-1 shop-worker@1.service    1 inactive/dead              -        0 "
-        "-                         -",
+        "-                         - -             -",
         "worker-1 shop-worker@2.service    2 inactive/dead              -        0 "
-        "-                         -",
+        "-                         - -             -",
     ]
+
+
+def instance_lines(*rows):
+    """The instance table of one host, web-1, with ROWS."""
+    lines = status_table({"web-1": host_status([("web", len(rows), len(rows))], list(rows))})
+    return lines[lines.index(next(x for x in lines if x.split()[:2] == ["HOST", "INSTANCE"])):]
+
+
+def test_the_version_an_instance_was_started_with():
+    assert instance_lines(instance("shop-web@1.service", 1, version="v42")) == [
+        "HOST  INSTANCE            INT STATE                    PID RESTARTS SINCE"
+        "                MEMORY VERSION HEALTH",
+        "web-1 shop-web@1.service    1 active/running           100        0 "
+        "2026-11-23 11:47:11   12.0M v42     -",
+    ]
+
+
+def test_an_old_instance_is_marked_beside_its_version():
+    lines = instance_lines(instance("shop-web@1.service", 1, version="v41", old=True),
+                           instance("shop-web@2.service", 2, version="v42"))
+    assert [line.split("12.0M ", 1)[1] for line in lines[1:]] == ["v41 (old) -", "v42       -"]
+
+
+def test_an_unknown_version_is_a_dash_old_or_not():
+    lines = instance_lines(instance("shop-web@1.service", 1, version=None),
+                           instance("shop-web@2.service", 2, version=None, old=True))
+    assert [line.split("12.0M ", 1)[1] for line in lines[1:]] == ["-       -", "- (old) -"]
+
+
+def test_health_passing_failing_or_none():
+    lines = instance_lines(instance("shop-web@1.service", 1, health="passing"),
+                           instance("shop-web@2.service", 2, health="failing"),
+                           instance("shop-web@3.service", 3, health=None))
+    assert [line.split()[-1] for line in lines] == ["HEALTH", "passing", "failing", "-"]
+
+
+def test_a_commit_id_is_shortened_as_git_does():
+    sha = "4f2a9c1e0b3d5a7c9e1f3b5d7a9c1e3f5b7d9a1c"
+    lines = instance_lines(instance("shop-web@1.service", 1, version=sha, old=True),
+                           instance("shop-web@2.service", 2, version="release-2026-11-23"))
+    assert [line.split("12.0M ", 1)[1] for line in lines[1:]] == [
+        "4f2a9c1e0b3d (old) -", "release-2026-11-23 -"]
+
+
+def test_data_without_versions_or_health_shows_dashes():
+    """From a procfile_status of a collection before these columns."""
+    row = instance("shop-web@1.service", 1)
+    for key in ("version", "old", "health", "health_error"):
+        del row[key]
+    assert instance_lines(row)[1].endswith("12.0M -       -")
 
 
 def test_one_header_whatever_the_number_of_hosts():
