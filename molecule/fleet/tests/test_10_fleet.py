@@ -43,6 +43,12 @@ def test_status_is_one_table_for_the_whole_fleet(fleet):
     assert "fleet: running on fleet-web-1, fleet-web-2, fleet-worker-1" in out, out[-3000:]
     assert [r[:4] for r in rows].count(["HOST", "TYPE", "WANTED", "RUNNING"]) == 1, out[-3000:]
     assert [r[:3] for r in rows].count(["HOST", "INSTANCE", "INT"]) == 1, out[-3000:]
+    assert [r[-2:] for r in rows if r[:2] == ["HOST", "INSTANCE"]] == [["VERSION", "HEALTH"]], out[-3000:]
+    # web has a health check (/health), worker none; every instance runs the current version.
+    instance_rows = [r for r in rows if len(r) > 2 and r[1].startswith("fleet-") and r[1].endswith(".service")]
+    assert [r[-1] for r in instance_rows if "@" in r[1] and r[1].startswith("fleet-web@")] == ["passing"] * 4, out[-3000:]
+    assert [r[-1] for r in instance_rows if r[1].startswith("fleet-worker@")] == ["-"]
+    assert all(r[-2] != "-" and r[-2] != "(old)" for r in instance_rows), out[-3000:]
     assert ["fleet-worker-1", "worker", "1", "1"] in rows
     assert all(["fleet-web-%d" % n, "web", "2", "2"] in rows for n in (1, 2)), out[-3000:]
     listed = [r[:2] for r in rows if len(r) > 2 and r[1].startswith("fleet-")
