@@ -7,6 +7,7 @@ it measures, and the targets are ratios (absolute times on a shared machine are 
   python3 benchmarks/run.py                 # the full run (about 15 minutes)
   python3 benchmarks/run.py --smoke         # 1 and 10 instances, one repeat
   python3 benchmarks/run.py --only rolling  # one measurement (see Bench's methods)
+  python3 benchmarks/run.py --fleet         # 1, 4, 8 and 16 servers (benchmarks/fleet.py)
 """
 
 import argparse
@@ -19,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import fleet
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -281,13 +284,33 @@ awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", b - a }'
         print("\n".join(lines))
 
 
+def meta_of(repeats, host):
+    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": "%s, %d cores, Python %s" % (platform.platform(), os.cpu_count(), platform.python_version()),
+            "repeats": repeats, "host": host}
+
+
+def fleet_benchmark(repeats, sizes):
+    inventory = Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml"
+    run = fleet.Fleet(ROOT, BIN, SANDBOX, inventory, repeats, sizes)
+    run.run()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    run.report(RESULTS / ("fleet" if sizes == fleet.SIZES else "fleet-smoke"),
+               meta_of(repeats, "sandbox servers (systemd-nspawn, Debian bookworm, systemd 252), private network"))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--smoke", action="store_true", help="1 and 10 instances, one repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", choices=["rolling", "crash_recovery", "security"],
                         help="run this measurement only (its results in the report)")
+    parser.add_argument("--fleet", action="store_true",
+                        help="what one more server costs: 1, 4, 8 and 16 servers (results/fleet.md)")
     args = parser.parse_args()
+    if args.fleet:
+        return fleet_benchmark(2 if args.smoke else args.repeats, (1, 4) if args.smoke else fleet.SIZES)
     bench = Bench(1 if args.smoke else args.repeats)
     sizes = [1, 10] if args.smoke else [1, 10, 50, 100]
     if args.only:

@@ -1,0 +1,213 @@
+"""The fleet benchmark: what one more server costs the controller (benchmarks/run.py --fleet).
+
+Deploys the benchmark Procfile (3 types, 10 instances) to 1, 4, 8 and 16 sandbox servers
+at once (private network, forks >= servers), sizes interleaved across repeats, and
+measures for each size:
+  - the wall time of the run;
+  - the controller's CPU seconds, per server: the ansible-playbook process tree (its
+    workers and their SSH clients, ControlPersist masters included), counted by a cpuacct
+    cgroup that the run is started in, not the servers' CPU;
+  - the tasks a deploy runs per server (executed and skipped, from the play recap).
+Next to: a no-change re-run of the deploy, a bare play (facts + ping: Ansible's own
+floor), and the task-per-instance role (benchmarks/playbooks/naive.yml) at the same sizes.
+Writes benchmarks/results/fleet.{md,json}.
+"""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+SIZES = (1, 4, 8, 16)
+COUNTS = {"web": 4, "worker": 4, "clock": 2}
+
+
+class ControllerCpu:
+    """A cpuacct cgroup around one command: every process it starts lands in it, also the
+    ones that outlive it (ssh ControlPersist masters), and cpuacct.usage is their CPU time.
+    cgroup v1 (this machine's hybrid layout); on a pure cgroup v2 host use cpu.stat."""
+
+    def __init__(self, name):
+        self.path = CPUACCT / name
+
+    def __enter__(self):
+        if self.path.exists():
+            self.close()
+        self.path.mkdir()
+        return self
+
+    def enter(self):
+        """For preexec_fn: move the starting child into the cgroup before it execs."""
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def seconds(self):
+        return int((self.path / "cpuacct.usage").read_text()) / 1e9
+
+    def close(self):
+        # Processes still in it (ControlPersist masters) go back to the root group, so that
+        # the directory can go; their CPU until now was counted.
+        for pid in (self.path / "cgroup.procs").read_text().split():
+            try:
+                (CPUACCT / "cgroup.procs").write_text(pid)
+            except OSError:
+                pass
+        self.path.rmdir()
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def recap_tasks(output, host):
+    """(executed, skipped) tasks for HOST from the last PLAY RECAP: ok counts changed ones."""
+    recap = output.rpartition("PLAY RECAP")[2]
+    match = re.search(r"^%s\s+:\s+(.*)$" % re.escape(host), recap, re.M)
+    counts = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))) if match else {}
+    return counts.get("ok", 0) + counts.get("failed", 0), counts.get("skipped", 0)
+
+
+class Fleet:
+    def __init__(self, root, bin_dir, sandbox, inventory, repeats, sizes=SIZES):
+        self.root, self.bin, self.sandbox_cmd, self.inventory = root, bin_dir, sandbox, inventory
+        self.repeats = repeats
+        self.sizes = sizes
+        self.servers = ["fbench-%d" % n for n in range(1, max(sizes) + 1)]
+        self.results = {}
+        self.tasks = {}
+
+    def sandbox(self, *args, check=True):
+        return subprocess.run(self.sandbox_cmd + list(args), check=check, capture_output=True, text=True).stdout
+
+    def fresh(self, size):
+        """SIZE new servers from the image (and none of the others), with the Procfile."""
+        names = self.servers[:size]
+        self.sandbox("down", *self.servers, check=False)
+        self.sandbox("up", "--network", "private", *names)
+        self.sandbox("inventory", *names, "-o", str(self.inventory))
+        procfile = "".join("%s: sleep 100000\n" % t for t in COUNTS)
+        for name in names:
+            self.sandbox("ssh", name, "mkdir -p /srv/bench && cat > /srv/bench/Procfile << 'EOF'\n%sEOF" % procfile)
+        # Warm the SSH connections, as any second task of a real run finds them.
+        self.play("bare.yml", size)
+
+    def play(self, name, size, **extra):
+        """(wall seconds, controller CPU seconds, output) of one ansible-playbook run."""
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(self.root / ".cache" / "collections"),
+                   ANSIBLE_CONFIG=str(self.root / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORKS=str(max(size, 5)))
+        cmd = [str(self.bin / "ansible-playbook"), "-i", str(self.inventory),
+               str(self.root / "benchmarks" / "playbooks" / name), "-e", json.dumps(extra)]
+        with ControllerCpu("procfile-bench-%d" % os.getpid()) as cpu:
+            started = time.monotonic()
+            res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False,
+                                 preexec_fn=cpu.enter)
+            wall = time.monotonic() - started
+            seconds = cpu.seconds()
+        if res.returncode != 0:
+            raise RuntimeError("%s on %d servers failed:\n%s" % (name, size, (res.stdout + res.stderr)[-4000:]))
+        return wall, seconds, res.stdout
+
+    def running(self, size, prefix):
+        counts = []
+        for name in self.servers[:size]:
+            out = self.sandbox("ssh", name, "systemctl list-units --plain --no-legend --state=running '%s*' "
+                               "| grep -c . || true" % prefix)
+            counts.append(int(out.strip()))
+        return counts
+
+    def run(self):
+        samples = {}
+
+        def add(key, size, wall, cpu):
+            entry = samples.setdefault((key, size), {"wall": [], "cpu_per_server": []})
+            entry["wall"].append(wall)
+            entry["cpu_per_server"].append(cpu / size)
+            print("%-28s %2d servers: %6.2fs wall, %5.2f CPU-s per server" % (key, size, wall, cpu / size),
+                  flush=True)
+
+        total = sum(COUNTS.values())
+        try:
+            # Sizes interleaved (1, 4, 8, 16, 1, 4, ...): a shared machine's speed drifts over
+            # minutes, and the figures compared are ratios between sizes and methods.
+            for _repeat in range(self.repeats):
+                for size in self.sizes:
+                    self.fresh(size)
+                    wall, cpu, out = self.play("deploy.yml", size, procfile_scale=COUNTS)
+                    assert self.running(size, "bench-") == [total] * size, "not every instance runs"
+                    add("deploy", size, wall, cpu)
+                    self.tasks[size] = recap_tasks(out, self.servers[0])
+                    wall, cpu, _out = self.play("deploy.yml", size, procfile_scale=COUNTS)
+                    add("no-change re-run", size, wall, cpu)
+                    wall, cpu, _out = self.play("bare.yml", size)
+                    add("bare play (facts + ping)", size, wall, cpu)
+                    self.fresh(size)
+                    instances = [[t, n] for t, c in COUNTS.items() for n in range(1, c + 1)]
+                    wall, cpu, _out = self.play("naive.yml", size, naive_counts=COUNTS, naive_instances=instances)
+                    assert self.running(size, "naive-") == [total] * size, "not every naive instance runs"
+                    add("naive role (task per instance)", size, wall, cpu)
+        finally:
+            self.sandbox("down", *self.servers, check=False)
+        for (key, size), entry in samples.items():
+            self.results["%s, %d servers" % (key, size)] = dict(
+                (what, {"median": statistics.median(values), "min": min(values), "max": max(values),
+                        "samples": values}) for what, values in entry.items())
+        return self.results
+
+    def targets(self):
+        r = self.results
+
+        def med(key, size, what):
+            entry = r.get("%s, %d servers" % (key, size))
+            return entry[what]["median"] if entry else None
+
+        big, small = max(self.sizes), min(self.sizes)
+        found = []
+        deploy_cpu, bare_cpu = med("deploy", big, "cpu_per_server"), med("bare play (facts + ping)", big, "cpu_per_server")
+        if deploy_cpu and bare_cpu:
+            found.append({"target": "controller CPU per server, deploy / bare play (%d servers)" % big,
+                          "value": round(deploy_cpu / bare_cpu, 2), "limit": 1.5,
+                          "met": deploy_cpu / bare_cpu <= 1.5})
+        wall_big, wall_one = med("deploy", big, "wall"), med("deploy", small, "wall")
+        if wall_big and wall_one and deploy_cpu:
+            # No run can beat one server's wall time, nor the controller's CPU for all
+            # servers spread over its cores: the better of the two is the floor.
+            cores = os.cpu_count() or 1
+            floor = max(wall_one, deploy_cpu * big / cores)
+            found.append({"target": "deploy wall time, %d servers / max(1 server's %.1f s, %d x %.2f CPU-s / %d cores)"
+                                    % (big, wall_one, big, deploy_cpu, cores),
+                          "value": round(wall_big / floor, 2), "limit": 2.0, "met": wall_big / floor <= 2.0})
+        rerun, bare = med("no-change re-run", big, "wall"), med("bare play (facts + ping)", big, "wall")
+        if rerun and bare:
+            found.append({"target": "no-change re-run / bare play, wall time (%d servers)" % big,
+                          "value": round(rerun / bare, 2), "limit": 1.5, "met": rerun / bare <= 1.5})
+        return found
+
+    def report(self, stem, meta):
+        targets = self.targets()
+        stem.with_suffix(".json").write_text(json.dumps(
+            {"meta": meta, "results": self.results, "targets": targets,
+             "tasks_per_server": dict((str(k), {"executed": v[0], "skipped": v[1]}) for k, v in self.tasks.items())},
+            indent=2) + "\n")
+        lines = ["# Fleet benchmark", "",
+                 "Taken %s on %s; %d repeat(s) each; servers: %s. The benchmark Procfile (3 types, "
+                 "10 instances) on every server; forks >= servers. Controller CPU: the "
+                 "ansible-playbook process tree (workers, SSH clients and ControlPersist masters) "
+                 "in a cpuacct cgroup. Median (min-max)."
+                 % (meta["date"], meta["machine"], self.repeats, meta["host"]), "",
+                 "| measurement | servers | wall s | controller CPU-s per server |",
+                 "| --- | ---: | ---: | ---: |"]
+        for key, entry in self.results.items():
+            name, _sep, servers = key.rpartition(", ")
+            w, c = entry["wall"], entry["cpu_per_server"]
+            lines.append("| %s | %s | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) |" % (
+                name, servers.split()[0], w["median"], w["min"], w["max"], c["median"], c["min"], c["max"]))
+        lines += ["", "Tasks a deploy runs per server (from the play recap): %s." % ", ".join(
+            "%d servers: %d executed, %d skipped" % (k, v[0], v[1]) for k, v in sorted(self.tasks.items()))]
+        lines += ["", "| target | value | limit | met |", "| --- | ---: | ---: | --- |"]
+        for t in targets:
+            lines.append("| %s | %.2f | %s | %s |" % (t["target"], t["value"], t["limit"], "yes" if t["met"] else "**no**"))
+        stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))

@@ -1,0 +1,55 @@
+"""benchmarks/fleet.py's own arithmetic and bookkeeping (the measurements themselves need
+sandbox servers: `python3 benchmarks/run.py --fleet`)."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "fleet.py"
+SPEC = importlib.util.spec_from_file_location("fleet_benchmark", PATH)
+fleet = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(fleet)
+
+RECAP = """
+PLAY RECAP *********************************************************************
+fbench-1                   : ok=7    changed=3    unreachable=0    failed=0    skipped=9    rescued=0    ignored=0
+fbench-10                  : ok=6    changed=3    unreachable=0    failed=0    skipped=10   rescued=0    ignored=0
+"""
+
+
+def test_tasks_per_server_come_from_the_named_hosts_recap_line():
+    assert fleet.recap_tasks(RECAP, "fbench-1") == (7, 9)
+    assert fleet.recap_tasks(RECAP, "fbench-10") == (6, 10)
+    assert fleet.recap_tasks(RECAP, "fbench-2") == (0, 0)
+
+
+def result(wall, cpu):
+    return {"wall": {"median": wall}, "cpu_per_server": {"median": cpu}}
+
+
+def test_targets_state_their_arithmetic(tmp_path):
+    run = fleet.Fleet(Path("."), Path("."), [], tmp_path / "inv", 1, sizes=(1, 16))
+    run.results = {"deploy, 1 servers": result(10.0, 0.7), "deploy, 16 servers": result(30.0, 0.7),
+                   "no-change re-run, 16 servers": result(20.0, 0.7),
+                   "bare play (facts + ping), 16 servers": result(10.0, 0.28)}
+    targets = dict((t["target"].split(",")[0], t) for t in run.targets())
+    assert targets["controller CPU per server"]["value"] == 2.5 and not targets["controller CPU per server"]["met"]
+    cores = os.cpu_count() or 1
+    floor = max(10.0, 0.7 * 16 / cores)
+    assert targets["deploy wall time"]["value"] == round(30.0 / floor, 2)
+    assert targets["no-change re-run / bare play"]["value"] == 2.0
+
+
+@pytest.mark.skipif(not os.access(str(fleet.CPUACCT), os.W_OK), reason="needs a writable cgroup v1 cpuacct")
+def test_the_cgroup_counts_the_cpu_of_a_command_and_its_children():
+    with fleet.ControllerCpu("procfile-bench-test-%d" % os.getpid()) as cpu:
+        subprocess.run([sys.executable, "-c", "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+                        "'sum(range(3 * 10 ** 6))'])"], check=True, preexec_fn=cpu.enter)
+        spent = cpu.seconds()
+    # Some CPU was counted, the child's too; nothing about how long it took.
+    assert spent > 0
+    assert not cpu.path.exists()
