@@ -77,6 +77,7 @@ class Fleet:
         self.servers = ["fbench-%d" % n for n in range(1, max(sizes) + 1)]
         self.results = {}
         self.tasks = {}
+        self.profiles = {}
 
     def sandbox(self, *args, check=True):
         return subprocess.run(self.sandbox_cmd + list(args), check=check, capture_output=True, text=True).stdout
@@ -93,11 +94,15 @@ class Fleet:
         # Warm the SSH connections, as any second task of a real run finds them.
         self.play("bare.yml", size)
 
-    def play(self, name, size, **extra):
-        """(wall seconds, controller CPU seconds, output) of one ansible-playbook run."""
+    def play(self, name, size, profile=None, **extra):
+        """(wall seconds, controller CPU seconds, output) of one ansible-playbook run.
+        PROFILE: a file for the controller CPU of each task (callback_plugins/controller_cpu.py)."""
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(self.root / ".cache" / "collections"),
                    ANSIBLE_CONFIG=str(self.root / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_FORKS=str(max(size, 5)))
+        if profile:
+            env.update(ANSIBLE_CALLBACK_PLUGINS=str(self.root / "benchmarks" / "callback_plugins"),
+                       ANSIBLE_CALLBACKS_ENABLED="controller_cpu", PROCFILE_BENCH_TASK_CPU=str(profile))
         cmd = [str(self.bin / "ansible-playbook"), "-i", str(self.inventory),
                str(self.root / "benchmarks" / "playbooks" / name), "-e", json.dumps(extra)]
         with ControllerCpu("procfile-bench-%d" % os.getpid()) as cpu:
@@ -156,6 +161,43 @@ class Fleet:
                         "samples": values}) for what, values in entry.items())
         return self.results
 
+    def profile(self, size):
+        """The controller's CPU per task and server, on SIZE servers: a deploy, its no-change
+        re-run and the bare play, each once (after the timed runs: the callback's own cost
+        stays out of them)."""
+        try:
+            self.fresh(size)
+            for key, name, extra in (("deploy", "deploy.yml", {"procfile_scale": COUNTS}),
+                                     ("no-change re-run", "deploy.yml", {"procfile_scale": COUNTS}),
+                                     ("bare play (facts + ping)", "bare.yml", {})):
+                out = self.inventory.with_name("task-cpu.json")
+                self.play(name, size, profile=out, **extra)
+                self.profiles[key] = [dict(e, cpu_per_server=e["cpu"] / size) for e in json.loads(out.read_text())]
+        finally:
+            self.sandbox("down", *self.servers, check=False)
+        self.profile_size = size
+        return self.profiles
+
+    def profile_lines(self):
+        """The profile as a markdown table: one row per task of the deploy, CPU-s per server."""
+        if not self.profiles:
+            return []
+        deploy, rerun = self.profiles["deploy"], self.profiles["no-change re-run"]
+        bare = self.profiles["bare play (facts + ping)"]
+        lines = ["", "Where the controller's CPU goes, per task (%d servers, one run each, "
+                 "benchmarks/callback_plugins/controller_cpu.py; a task's figure runs to the next "
+                 "task's start, so it includes the strategy's work between them):" % self.profile_size, "",
+                 "| task | module | deploy CPU-s per server | no-change re-run |", "| --- | --- | ---: | ---: |"]
+        for i, entry in enumerate(deploy):
+            again = rerun[i]["cpu_per_server"] if i < len(rerun) and rerun[i]["task"] == entry["task"] else None
+            lines.append("| %s | %s | %.3f | %s |" % (entry["task"], entry["action"] or "-", entry["cpu_per_server"],
+                                                     "-" if again is None else "%.3f" % again))
+        lines.append("| **all** | | **%.2f** | **%.2f** |" % (sum(e["cpu_per_server"] for e in deploy),
+                                                               sum(e["cpu_per_server"] for e in rerun)))
+        lines += ["", "The bare play, for comparison: %s." % ", ".join(
+            "%s %.3f" % (e["task"], e["cpu_per_server"]) for e in bare)]
+        return lines
+
     def targets(self):
         r = self.results
 
@@ -189,7 +231,8 @@ class Fleet:
         targets = self.targets()
         stem.with_suffix(".json").write_text(json.dumps(
             {"meta": meta, "results": self.results, "targets": targets,
-             "tasks_per_server": dict((str(k), {"executed": v[0], "skipped": v[1]}) for k, v in self.tasks.items())},
+             "tasks_per_server": dict((str(k), {"executed": v[0], "skipped": v[1]}) for k, v in self.tasks.items()),
+             "task_cpu": self.profiles},
             indent=2) + "\n")
         lines = ["# Fleet benchmark", "",
                  "Taken %s on %s; %d repeat(s) each; servers: %s. The benchmark Procfile (3 types, "
@@ -209,5 +252,6 @@ class Fleet:
         lines += ["", "| target | value | limit | met |", "| --- | ---: | ---: | --- |"]
         for t in targets:
             lines.append("| %s | %.2f | %s | %s |" % (t["target"], t["value"], t["limit"], "yes" if t["met"] else "**no**"))
+        lines += self.profile_lines()
         stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
         print("\n".join(lines))

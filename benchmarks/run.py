@@ -294,6 +294,7 @@ def fleet_benchmark(repeats, sizes):
     inventory = Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml"
     run = fleet.Fleet(ROOT, BIN, SANDBOX, inventory, repeats, sizes)
     run.run()
+    run.profile(max(sizes))
     RESULTS.mkdir(parents=True, exist_ok=True)
     run.report(RESULTS / ("fleet" if sizes == fleet.SIZES else "fleet-smoke"),
                meta_of(repeats, "sandbox servers (systemd-nspawn, Debian bookworm, systemd 252), private network"))
@@ -308,7 +309,15 @@ def main():
                         help="run this measurement only (its results in the report)")
     parser.add_argument("--fleet", action="store_true",
                         help="what one more server costs: 1, 4, 8 and 16 servers (results/fleet.md)")
+    parser.add_argument("--profile-only", type=int, metavar="SERVERS",
+                        help="with --fleet: only the controller's CPU per task on this many servers")
     args = parser.parse_args()
+    if args.fleet and args.profile_only:
+        run = fleet.Fleet(ROOT, BIN, SANDBOX, Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml",
+                          1, (args.profile_only,))
+        run.profile(args.profile_only)
+        print("\n".join(run.profile_lines()))
+        return 0
     if args.fleet:
         return fleet_benchmark(2 if args.smoke else args.repeats, (1, 4) if args.smoke else fleet.SIZES)
     bench = Bench(1 if args.smoke else args.repeats)
