@@ -85,6 +85,9 @@ _raw:
       type: str
 """
 
+import secrets
+
+from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 from ansible.plugins.lookup import LookupBase
 
@@ -98,17 +101,24 @@ class LookupModule(LookupBase):
                                      templar=self._templar)
         unit_dir = self.get_option("unit_dir").rstrip("/")
 
-        def unit(name, type_, source, template_vars):
-            [text] = template.run([source], variables, template_vars=template_vars)
-            # Plain str: a tagged or unsafe string of the template engine stays inside.
-            content = str(text).rstrip("\n") + "\n"
-            return {"path": unit_dir + "/" + name, "type": type_, "content": content}
-
-        files = [unit(self.get_option("target"), None, "app.target.j2", {})]
+        units = [(self.get_option("target"), None, "app.target.j2", None)]
         for process in self.get_option("processes"):
             name = str(process["name"])
-            files.append(unit("%s-%s@.service" % (self.get_option("app"), name), name,
-                              "process.service.j2", {"item": process}))
+            units.append(("%s-%s@.service" % (self.get_option("app"), name), name, "process.service.j2", process))
         if self.get_option("release"):
-            files.append(unit(self.get_option("release_unit"), None, "release.service.j2", {}))
-        return files
+            units.append((self.get_option("release_unit"), None, "release.service.j2", None))
+
+        # One render of units.j2 includes every unit's template, so that Jinja compiles
+        # process.service.j2 once, not once per type: compiling is most of what this task
+        # costs the controller, and each forked worker starts with no compiled template.
+        # The units are split at a random boundary that no Procfile command can contain.
+        boundary = "\n#--procfile-unit-%s--\n" % secrets.token_hex(16)
+        [text] = template.run(["units.j2"], variables, template_vars={
+            "_procfile_units": [{"source": source, "item": item} for _path, _type, source, item in units],
+            "_procfile_unit_boundary": boundary})
+        # Plain str: a tagged or unsafe string of the template engine stays inside.
+        parts = str(text).split(boundary)
+        if len(parts) != len(units) + 1 or parts[0].strip():
+            raise AnsibleLookupError("units.j2 rendered %d units for %d" % (len(parts) - 1, len(units)))
+        return [{"path": unit_dir + "/" + name, "type": type_, "content": part.rstrip("\n") + "\n"}
+                for (name, type_, _source, _item), part in zip(units, parts[1:])]
