@@ -53,3 +53,22 @@ def test_the_cgroup_counts_the_cpu_of_a_command_and_its_children():
     # Some CPU was counted, the child's too; nothing about how long it took.
     assert spent > 0
     assert not cpu.path.exists()
+
+
+def test_profile_table_has_one_row_per_deploy_task_and_totals_per_server(tmp_path):
+    run = fleet.Fleet(Path("."), Path("."), [], tmp_path / "inv", 1, sizes=(4,))
+    run.profile_size = 4
+    deploy = [{"task": "(start-up)", "action": "", "cpu": 0.4}, {"task": "Install", "action": "x.install", "cpu": 2.0}]
+    rerun = [{"task": "(start-up)", "action": "", "cpu": 0.4}, {"task": "Install", "action": "x.install", "cpu": 1.2}]
+    bare = [{"task": "Gathering Facts", "action": "gather_facts", "cpu": 0.8}]
+    run.profiles = dict((k, [dict(e, cpu_per_server=e["cpu"] / 4) for e in v]) for k, v in (
+        ("deploy", deploy), ("no-change re-run", rerun), ("bare play (facts + ping)", bare)))
+    lines = run.profile_lines()
+    assert "| Install | x.install | 0.500 | 0.300 |" in lines
+    assert "| (start-up) | - | 0.100 | 0.100 |" in lines
+    assert "| **all** | | **0.60** | **0.40** |" in lines
+    assert lines[-1] == "The bare play, for comparison: Gathering Facts 0.200."
+
+
+def test_no_profile_no_table(tmp_path):
+    assert fleet.Fleet(Path("."), Path("."), [], tmp_path / "inv", 1, sizes=(4,)).profile_lines() == []
