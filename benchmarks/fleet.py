@@ -190,10 +190,11 @@ class Fleet:
                  "| task | module | deploy CPU-s per server | no-change re-run |", "| --- | --- | ---: | ---: |"]
         for i, entry in enumerate(deploy):
             again = rerun[i]["cpu_per_server"] if i < len(rerun) and rerun[i]["task"] == entry["task"] else None
-            lines.append("| %s | %s | %.3f | %s |" % (entry["task"], entry["action"] or "-", entry["cpu_per_server"],
-                                                     "-" if again is None else "%.3f" % again))
-        lines.append("| **all** | | **%.2f** | **%.2f** |" % (sum(e["cpu_per_server"] for e in deploy),
-                                                               sum(e["cpu_per_server"] for e in rerun)))
+            again = "-" if again is None else "%.3f" % again
+            lines.append("| %s | %s | %.3f | %s |" % (entry["task"], entry["action"] or "-",
+                                                     entry["cpu_per_server"], again))
+        totals = (sum(e["cpu_per_server"] for e in deploy), sum(e["cpu_per_server"] for e in rerun))
+        lines.append("| **all** | | **%.2f** | **%.2f** |" % totals)
         lines += ["", "The bare play, for comparison: %s." % ", ".join(
             "%s %.3f" % (e["task"], e["cpu_per_server"]) for e in bare)]
         return lines
