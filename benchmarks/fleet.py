@@ -191,8 +191,8 @@ class Fleet:
         for i, entry in enumerate(deploy):
             again = rerun[i]["cpu_per_server"] if i < len(rerun) and rerun[i]["task"] == entry["task"] else None
             again = "-" if again is None else "%.3f" % again
-            lines.append("| %s | %s | %.3f | %s |" % (entry["task"], entry["action"] or "-",
-                                                     entry["cpu_per_server"], again))
+            row = (entry["task"], entry["action"] or "-", entry["cpu_per_server"], again)
+            lines.append("| %s | %s | %.3f | %s |" % row)
         totals = (sum(e["cpu_per_server"] for e in deploy), sum(e["cpu_per_server"] for e in rerun))
         lines.append("| **all** | | **%.2f** | **%.2f** |" % totals)
         lines += ["", "The bare play, for comparison: %s." % ", ".join(
