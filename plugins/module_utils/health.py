@@ -10,18 +10,8 @@ __metaclass__ = type
 import threading
 import time
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError
-from ansible.module_utils.six.moves.urllib.request import build_opener, HTTPRedirectHandler, ProxyHandler
-
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
-
-
-class _NoRedirect(HTTPRedirectHandler):
-    """A 3xx is an answer; following it could leave the instance."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 # What a health check is when its keys are left out: the root path, a minute to answer,
@@ -35,14 +25,34 @@ def full_check(check):
     return dict(CHECK_DEFAULTS, **check) if check else None
 
 
-# No proxy from the environment: the instance is on this host.
-OPENER = build_opener(ProxyHandler({}), _NoRedirect())
+_OPENER = []
+
+
+def opener():
+    """The probes' URL opener, made on first use: importing urllib.request (and with it
+    http.client and ssl) at module level cost every controller worker that runs one of the
+    role's filters about 12 ms of CPU, for the CHECK_DEFAULTS above, at every task and
+    server (benchmarks/results/fleet.md)."""
+    if not _OPENER:
+        from ansible.module_utils.six.moves.urllib.request import build_opener, HTTPRedirectHandler, ProxyHandler
+
+        class NoRedirect(HTTPRedirectHandler):
+            """A 3xx is an answer; following it could leave the instance."""
+
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        # No proxy from the environment: the instance is on this host.
+        _OPENER.append(build_opener(ProxyHandler({}), NoRedirect()))
+    return _OPENER[0]
 
 
 def probe(url, timeout=2.0):
     """(HTTP status, None) or (None, error)."""
+    from ansible.module_utils.six.moves.urllib.error import HTTPError
+
     try:
-        response = OPENER.open(url, timeout=timeout)
+        response = opener().open(url, timeout=timeout)
         try:
             return response.getcode(), None
         finally:
