@@ -72,3 +72,13 @@ def test_profile_table_has_one_row_per_deploy_task_and_totals_per_server(tmp_pat
 
 def test_no_profile_no_table(tmp_path):
     assert fleet.Fleet(Path("."), Path("."), [], tmp_path / "inv", 1, sizes=(4,)).profile_lines() == []
+
+
+def test_the_wall_time_floor_counts_the_servers_cpu_when_they_share_the_cores(tmp_path):
+    run = fleet.Fleet(Path("."), Path("."), [], tmp_path / "inv", 1, sizes=(1, 16))
+    deploy16 = dict(result(30.0, 1.0), server_cpu_per_server={"median": 0.5})
+    run.results = {"deploy, 1 servers": result(4.0, 1.0), "deploy, 16 servers": deploy16}
+    cores = os.cpu_count() or 1
+    shared = [t for t in run.targets() if t["target"].startswith("the same, the servers sharing")]
+    assert shared and shared[0]["value"] == round(30.0 / max(4.0, 1.5 * 16 / cores), 2)
+    assert "16 x (1.00 + 0.50 servers' CPU-s)" in shared[0]["target"]
