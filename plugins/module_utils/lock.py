@@ -146,7 +146,15 @@ def takeover_warning(app, took_over):
 
 def release(path, token, dry_run=False, nonce=None, guard_held=False):
     """Remove the lease if TOKEN holds it (and, if given, with NONCE); True when it was
-    removed (or would be). GUARD_HELD: the caller already holds the guard (hold())."""
+    removed (or would be). GUARD_HELD: the caller already holds the guard (hold()).
+
+    A lease that is not TOKEN's is left at once, without waiting for the guard: a run that
+    was refused gives back nothing, and must not wait for the holder's module (a health
+    check, a stop timeout) to let go of the guard. No other run can make it TOKEN's.
+    """
+    holder = read_holder(path)
+    if holder is None or holder.get("token") != token:
+        return False
     with (contextlib.nullcontext() if guard_held else guard(path, create=not dry_run)):
         holder = read_holder(path)
         if holder is None or holder.get("token") != token:

@@ -150,6 +150,26 @@ def _hold_until_told(path, ready, done, gave_up):
     gave_up.value = 0 if done.wait(120) else 1
 
 
+def test_a_refused_run_gives_back_nothing_at_once_even_while_the_holder_works(tmp_path):
+    """A refused run's "give the lock back" must not wait for the holder's module."""
+    path = lock_path(str(tmp_path), "shop")
+    acquire(path, A)
+    ready, done = multiprocessing.Event(), multiprocessing.Event()
+    gave_up = multiprocessing.Value("i", -1)
+    worker = multiprocessing.Process(target=_hold_until_told, args=(path, ready, done, gave_up))
+    worker.start()
+    try:
+        assert ready.wait(60)
+        assert not release(path, B["token"])
+        assert not release(str(tmp_path / "other.lock"), B["token"])
+        # Answered while the holder still holds the guard (see the test below).
+        assert gave_up.value == -1
+    finally:
+        done.set()
+        worker.join()
+    assert read_holder(path)["token"] == A["token"]
+
+
 def test_a_held_lock_is_reported_at_once_even_while_its_holder_works(tmp_path):
     path = lock_path(str(tmp_path), "shop")
     acquire(path, A)
