@@ -16,6 +16,7 @@ Writes benchmarks/results/fleet.{md,json}.
 import json
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import time
@@ -83,6 +84,7 @@ class Fleet:
         self.results = {}
         self.tasks = {}
         self.profiles = {}
+        self.local = {}
         self.servers_cpu = 0.0
 
     def sandbox(self, *args, check=True):
@@ -173,6 +175,73 @@ class Fleet:
                         "samples": values}) for what, values in entry.items())
         return self.results
 
+    def local_run(self, repeats):
+        """The deploy applied by a server to itself (`ansible-playbook -c local`, as ansible-pull
+        runs it; README "Deploying from each server"), no controller: the CPU of the
+        ansible-playbook process tree on the server (bash's `time`: user + sys of it and
+        every process it waited for), for a deploy and a no-change re-run."""
+        name = self.servers[0]
+        project = self.inventory.with_name("local-project")
+        pins = (self.root / "requirements-dev.txt").read_text()
+        version = re.search(r"^ansible-core==(\S+)$", pins, re.M).group(1)
+        wheels = self.root / ".cache" / "pull-wheels" / version
+        if not (wheels / ".complete").exists():
+            subprocess.run([str(self.bin / "python"), "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+                            "--python-version", "3.11", "--platform", "manylinux2014_x86_64", "-d", str(wheels),
+                            "ansible-core==" + version, "pip"], check=True)
+            (wheels / ".complete").touch()
+        subprocess.run(["rm", "-rf", str(project)], check=True)
+        (project / "wheels").mkdir(parents=True)
+        subprocess.run(["cp", "-r", "%s/." % wheels, str(project / "wheels")], check=True)
+        subprocess.run([str(self.bin / "ansible-galaxy"), "collection", "build", "--force", "--output-path",
+                        str(project), str(self.root)], check=True, capture_output=True)
+        (project / "ansible.cfg").write_text("[defaults]\ncollections_path = ./collections\n")
+        (project / "inventory.yml").write_text(json.dumps(
+            {"all": {"hosts": {name: {"ansible_connection": "local", "ansible_python_interpreter": "/usr/bin/python3"}}}}))
+        subprocess.run(["cp", str(self.root / "benchmarks" / "playbooks" / "deploy.yml"), str(project)], check=True)
+        try:
+            self.fresh(1)
+            tar = subprocess.Popen(["tar", "-C", str(project), "-cf", "-", "."], stdout=subprocess.PIPE)
+            subprocess.run(self.sandbox_cmd + ["ssh", name, "mkdir -p /root/pull && tar -xf - -C /root/pull"],
+                           stdin=tar.stdout, check=True, capture_output=True)
+            tar.wait()
+            self.sandbox("ssh", name, "cd /root/pull && python3 -m venv --without-pip /opt/ansible && "
+                         "/opt/ansible/bin/python3 \"$(ls wheels/pip-*.whl)/pip\" install -q --no-index "
+                         "--find-links wheels ansible-core && /opt/ansible/bin/ansible-galaxy collection install "
+                         "-p ./collections procfile-systemd-*.tar.gz >/dev/null")
+            extra = json.dumps({"procfile_scale": COUNTS})
+            for _repeat in range(repeats):
+                for key in ("deploy, -c local on the server", "no-change re-run, -c local on the server"):
+                    if key.startswith("deploy"):
+                        self.sandbox("ssh", name, "systemctl stop 'bench-*' && rm -rf /etc/systemd/system/bench* "
+                                     "/etc/procfile-systemd /var/lib/procfile-systemd && systemctl daemon-reload")
+                    out = self.sandbox("ssh", name, "cd /root/pull && TIMEFORMAT='%%R %%U %%S' && { time "
+                                       "/opt/ansible/bin/ansible-playbook -i inventory.yml deploy.yml -e %s "
+                                       ">out.log 2>&1; } 2>&1 && tail -3 out.log" % shlex.quote(extra))
+                    wall, user, system = (float(x) for x in out.split("\n")[0].split())
+                    assert re.search(r"failed=0", out), out
+                    entry = self.local.setdefault(key, {"wall": [], "server_cpu": []})
+                    entry["wall"].append(wall)
+                    entry["server_cpu"].append(user + system)
+                    print("%-44s %6.2fs wall, %5.2f CPU-s on the server" % (key, wall, user + system), flush=True)
+                assert self.running(1, "bench-") == [sum(COUNTS.values())], "not every instance runs"
+        finally:
+            self.sandbox("down", *self.servers, check=False)
+        return self.local
+
+    def local_lines(self):
+        if not self.local:
+            return []
+        lines = ["", "Each server deploying itself (`ansible-playbook -c local`, as `ansible-pull` runs it; "
+                 "no controller), one server, %d run(s) each: CPU of the ansible-playbook process tree on "
+                 "the server (user + sys). Median (min-max)." % len(next(iter(self.local.values()))["wall"]), "",
+                 "| measurement | wall s | CPU-s on the server |", "| --- | ---: | ---: |"]
+        for key, entry in self.local.items():
+            w, c = entry["wall"], entry["server_cpu"]
+            lines.append("| %s | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) |" % (
+                key, statistics.median(w), min(w), max(w), statistics.median(c), min(c), max(c)))
+        return lines
+
     def profile(self, size):
         """The controller's CPU per task and server, on SIZE servers: a deploy, its no-change
         re-run and the bare play, each once (after the timed runs: the callback's own cost
@@ -254,7 +323,7 @@ class Fleet:
         stem.with_suffix(".json").write_text(json.dumps(
             {"meta": meta, "results": self.results, "targets": targets,
              "tasks_per_server": dict((str(k), {"executed": v[0], "skipped": v[1]}) for k, v in self.tasks.items()),
-             "task_cpu": self.profiles},
+             "task_cpu": self.profiles, "local": self.local},
             indent=2) + "\n")
         lines = ["# Fleet benchmark", "",
                  "Taken %s on %s; %d repeat(s) each; servers: %s. The benchmark Procfile (3 types, "
@@ -278,6 +347,7 @@ class Fleet:
         lines += ["", "| target | value | limit | met |", "| --- | ---: | ---: | --- |"]
         for t in targets:
             lines.append("| %s | %.2f | %s | %s |" % (t["target"], t["value"], t["limit"], "yes" if t["met"] else "**no**"))
+        lines += self.local_lines()
         lines += self.profile_lines()
         stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
         print("\n".join(lines))

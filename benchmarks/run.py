@@ -294,6 +294,7 @@ def fleet_benchmark(repeats, sizes):
     inventory = Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml"
     run = fleet.Fleet(ROOT, BIN, SANDBOX, inventory, repeats, sizes)
     run.run()
+    run.local_run(repeats)
     run.profile(max(sizes))
     RESULTS.mkdir(parents=True, exist_ok=True)
     run.report(RESULTS / ("fleet" if sizes == fleet.SIZES else "fleet-smoke"),
@@ -311,7 +312,15 @@ def main():
                         help="what one more server costs: 1, 4, 8 and 16 servers (results/fleet.md)")
     parser.add_argument("--profile-only", type=int, metavar="SERVERS",
                         help="with --fleet: only the controller's CPU per task on this many servers")
+    parser.add_argument("--local-only", action="store_true",
+                        help="with --fleet: only a server deploying itself (-c local)")
     args = parser.parse_args()
+    if args.fleet and args.local_only:
+        run = fleet.Fleet(ROOT, BIN, SANDBOX, Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml",
+                          1, (1,))
+        run.local_run(1 if args.smoke else args.repeats)
+        print("\n".join(run.local_lines()))
+        return 0
     if args.fleet and args.profile_only:
         run = fleet.Fleet(ROOT, BIN, SANDBOX, Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml",
                           1, (args.profile_only,))
