@@ -1,5 +1,6 @@
 """The per-app lease: one run at a time, taken over only from a holder named dead."""
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -150,9 +151,13 @@ def _hold_until_told(path, ready, done, gave_up):
     gave_up.value = 0 if done.wait(120) else 1
 
 
-def test_a_refused_run_gives_back_nothing_at_once_even_while_the_holder_works(tmp_path):
-    """A refused run's "give the lock back" must not wait for the holder's module."""
-    path = lock_path(str(tmp_path), "shop")
+@contextlib.contextmanager
+def guard_held_elsewhere(path):
+    """A's lease on PATH, and another process holding its guard (as the holder's module
+    does through a health check) until the block ends. Yields a check, to call at the
+    end of the block, that the guard was still held: what the block did, it did without
+    waiting for the guard (the holder lets go only when told, or after two minutes, and
+    says which)."""
     acquire(path, A)
     ready, done = multiprocessing.Event(), multiprocessing.Event()
     gave_up = multiprocessing.Value("i", -1)
@@ -160,32 +165,27 @@ def test_a_refused_run_gives_back_nothing_at_once_even_while_the_holder_works(tm
     worker.start()
     try:
         assert ready.wait(60)
-        assert not release(path, B["token"])
-        assert not release(str(tmp_path / "other.lock"), B["token"])
-        # Answered while the holder still holds the guard (see the test below).
-        assert gave_up.value == -1
+        yield lambda: gave_up.value == -1
     finally:
         done.set()
         worker.join()
+
+
+def test_a_refused_run_gives_back_nothing_at_once_even_while_the_holder_works(tmp_path):
+    """A refused run's "give the lock back" must not wait for the holder's module."""
+    path = lock_path(str(tmp_path), "shop")
+    with guard_held_elsewhere(path) as still_held:
+        assert not release(path, B["token"])
+        assert not release(str(tmp_path / "other.lock"), B["token"])
+        assert still_held()
     assert read_holder(path)["token"] == A["token"]
 
 
 def test_a_held_lock_is_reported_at_once_even_while_its_holder_works(tmp_path):
     path = lock_path(str(tmp_path), "shop")
-    acquire(path, A)
-    ready, done = multiprocessing.Event(), multiprocessing.Event()
-    gave_up = multiprocessing.Value("i", -1)
-    worker = multiprocessing.Process(target=_hold_until_told, args=(path, ready, done, gave_up))
-    worker.start()
-    try:
-        assert ready.wait(60)
+    with guard_held_elsewhere(path) as still_held:
         assert not acquire(path, B)[0]
-        # Answered while the holder still holds the guard (it lets go only when told, or
-        # after two minutes, and says which): the answer did not wait for the guard.
-        assert gave_up.value == -1
-    finally:
-        done.set()
-        worker.join()
+        assert still_held()
 
 
 def _given_back_after_one_look(path, wait):
