@@ -19,8 +19,13 @@ import re
 import shlex
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+import pull_wheels  # noqa: E402  pylint: disable=wrong-import-position
 
 CPUACCT = Path("/sys/fs/cgroup/cpuacct")
 SIZES = (1, 4, 8, 16)
@@ -182,14 +187,7 @@ class Fleet:
         every process it waited for), for a deploy and a no-change re-run."""
         name = self.servers[0]
         project = self.inventory.with_name("local-project")
-        pins = (self.root / "requirements-dev.txt").read_text()
-        version = re.search(r"^ansible-core==(\S+)$", pins, re.M).group(1)
-        wheels = self.root / ".cache" / "pull-wheels" / version
-        if not (wheels / ".complete").exists():
-            subprocess.run([str(self.bin / "python"), "-m", "pip", "download", "--quiet", "--only-binary=:all:",
-                            "--python-version", "3.11", "--platform", "manylinux2014_x86_64", "-d", str(wheels),
-                            "ansible-core==" + version, "pip"], check=True)
-            (wheels / ".complete").touch()
+        wheels = pull_wheels.wheels(self.bin / "python")
         subprocess.run(["rm", "-rf", str(project)], check=True)
         (project / "wheels").mkdir(parents=True)
         subprocess.run(["cp", "-r", "%s/." % wheels, str(project / "wheels")], check=True)

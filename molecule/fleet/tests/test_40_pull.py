@@ -12,10 +12,15 @@ import shlex
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from procfile_testlib import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
+
+from pull_wheels import pinned_ansible_core, wheels  # noqa: E402  pylint: disable=wrong-import-position
+
+from procfile_testlib import (  # noqa: E402  pylint: disable=wrong-import-position
     PROJECT,
     ansible_env,
     instances,
@@ -51,25 +56,6 @@ def server_block(first_comment):
 INSTALL = server_block("# On each server")
 DEPLOY = server_block("# Each server deploys itself")
 assert len(DEPLOY) == 1, DEPLOY
-
-
-def pinned_ansible_core():
-    pins = (PROJECT / "requirements-dev.txt").read_text()
-    return re.search(r"^ansible-core==(\S+)$", pins, re.M).group(1)
-
-
-def wheels():
-    """ansible-core's wheels for the servers' Python 3.11, downloaded once on the controller
-    (cached under .cache/): the servers cannot reach PyPI."""
-    version = pinned_ansible_core()
-    cache = PROJECT / ".cache" / "pull-wheels" / version
-    if not (cache / ".complete").exists():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-                        "--only-binary=:all:", "--python-version", "3.11",
-                        "--platform", "manylinux2014_x86_64", "-d", str(cache),
-                        "ansible-core==" + version, "pip"], check=True, env=ansible_env())
-        (cache / ".complete").touch()
-    return cache
 
 
 def collection(tmp_path):
@@ -109,7 +95,7 @@ def pull(fleet, tmp_path_factory):
     commands; at the end, the app and everything installed for it are removed."""
     hosts = dict((name, fleet[name]) for name in SERVERS)
     playbook(str(PROJECT / "molecule" / "fleet" / "plays" / "pull_copy.yml"),
-             pull_wheels=str(wheels()),
+             pull_wheels=str(wheels(sys.executable, env=ansible_env())),
              pull_collection=str(collection(tmp_path_factory.mktemp("collection"))))
 
     def install(name, host):
