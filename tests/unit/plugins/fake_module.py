@@ -115,21 +115,49 @@ class Answer(BaseHTTPServer.BaseHTTPRequestHandler):
         pass
 
 
+# Ports reserved by free_base_port and not yet serving: {base: {port: bound socket}}.
+_RESERVED = {}
+
+
+def _ephemeral_low():
+    """The first port the kernel hands out to outgoing connections; the search stays
+    below it, so that no client socket of another process (ssh, pip) lands on a port
+    found free."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ranges:
+            return int(ranges.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_base_port(count):
-    """A base port whose next COUNT ports are free on 127.0.0.1 (for the instances)."""
-    for base in range(21000, 60000, 97):
-        probes = []
+    """A base port whose next COUNT ports on 127.0.0.1 are free, and stay reserved for
+    this process until Instances serves on them (or closes).
+
+    Probing a port and closing it again is a race: the unit tests run beside each other
+    (one pytest per ansible-core version), and another process probing the same range
+    found the same ports free and bound them first ("Address already in use"). So the
+    probes stay bound, without SO_REUSEADDR, which no other bind can share; Instances
+    listens on the very same sockets. A bound socket that does not listen refuses
+    connections, so a reserved port answers like a stopped instance. Each process starts
+    its search at its own offset, so that two of them rarely meet at all."""
+    low, high = 20000, _ephemeral_low() - count - 1
+    step = 97
+    slots = list(range(low, high, step))
+    start = os.getpid() % len(slots)
+    for base in slots[start:] + slots[:start]:
+        probes = {}
         try:
             for n in range(1, count + 1):
                 sock = socket.socket()
-                probes.append(sock)
+                probes[base + n] = sock
                 sock.bind(("127.0.0.1", base + n))
-            return base
         except OSError:
-            continue
-        finally:
-            for sock in probes:
+            for sock in probes.values():
                 sock.close()
+            continue
+        _RESERVED.setdefault(base, {}).update(probes)
+        return base
     raise AssertionError("no free ports")
 
 
@@ -139,11 +167,22 @@ class Instances:
 
     def __init__(self, base, numbers, statuses=None):
         self.base, self.servers = base, {}
+        self.reserved = _RESERVED.pop(base, {})
         for n in numbers:
             self.up(n, (statuses or {}).get(n, 200))
 
     def up(self, n, status=200):
-        server = BaseHTTPServer.HTTPServer(("127.0.0.1", self.base + n), Answer)
+        port = self.base + n
+        reserved = self.reserved.pop(port, None)
+        if reserved is None:
+            server = BaseHTTPServer.HTTPServer(("127.0.0.1", port), Answer)
+        else:
+            # Listen on the socket free_base_port holds, so nobody can take the port.
+            server = BaseHTTPServer.HTTPServer(("127.0.0.1", port), Answer, bind_and_activate=False)
+            server.socket.close()
+            server.socket = reserved
+            server.server_address = reserved.getsockname()
+            server.server_activate()
         server.status = status
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.servers[n] = server
@@ -156,3 +195,6 @@ class Instances:
     def close(self):
         for n in list(self.servers):
             self.down(n)
+        for sock in self.reserved.values():
+            sock.close()
+        self.reserved = {}
