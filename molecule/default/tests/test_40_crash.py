@@ -1,27 +1,28 @@
 """Crashed processes come back; a stop reaches the app itself, behind a compound command."""
 
-import time
-
 import pytest
 
 from procfile_testlib import instances, props, wait_for
 
 
-def test_kill_9_brings_the_instance_back_within_2_seconds(host):
+def test_kill_9_brings_the_instance_back_after_its_restart_delay(host):
+    """systemd restarts it by itself, once, after the role's RestartSec (1 s by default).
+
+    How soon it is back is systemd's RestartUSec, read from the unit, not a stopwatch
+    here: on a loaded machine the round trips of this test alone take seconds."""
     unit = "shop-worker@%d.service" % instances(host, "shop", "worker")[0]
-    before = props(host, unit, "MainPID", "NRestarts")
+    before = props(host, unit, "MainPID", "NRestarts", "Restart", "RestartUSec")
+    assert (before["Restart"], before["RestartUSec"]) == ("always", "1s"), before
     host.check_output("kill -9 %s", before["MainPID"])
-    started = time.monotonic()
 
     def back():
         p = props(host, unit, "MainPID", "NRestarts", "ActiveState", "SubState")
         return p if p["ActiveState"] == "active" and p["SubState"] == "running" \
             and p["MainPID"] not in ("0", before["MainPID"]) else None
 
-    after = wait_for(back, timeout=5, interval=0.05)
-    elapsed = time.monotonic() - started
+    after = wait_for(back, timeout=60, interval=0.2)
     assert after, props(host, unit, "ActiveState", "SubState", "MainPID")
-    assert elapsed <= 2.0, elapsed
+    # Restarted by systemd after the crash (not started by anything else), exactly once.
     assert int(after["NRestarts"]) == int(before["NRestarts"]) + 1
 
 
