@@ -36,6 +36,18 @@ class Systemctl(object):
         if units:
             self.module.run_command([self.systemctl, "reset-failed", "--"] + list(units))
 
+    def _listed(self, pattern):
+        """{unit: (LoadState, ActiveState, SubState)} of the units systemd has loaded that
+        match PATTERN, from one `list-units` call."""
+        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full", pattern)
+        units = {}
+        for line in out.splitlines():
+            # The failed-unit bullet, should a systemd print it despite --plain.
+            fields = [f for f in line.split() if f != "\u25cf"]
+            if len(fields) > 3:
+                units[fields[0]] = tuple(fields[1:4])
+        return units
+
     def loaded_instances(self, app):
         """{unit: {LoadState, ActiveState, SubState}} of the instance units under this app's
         name prefix that systemd has loaded, in one call.
@@ -45,32 +57,16 @@ class Systemctl(object):
         new instances that alone took 0.45 s of a deploy (a D-Bus round trip and a unit
         load each), against a few milliseconds for this listing.
         """
-        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full",
-                       "%s-*@*.service" % app)
-        units = {}
-        for line in out.splitlines():
-            fields = line.split()
-            if fields and fields[0] == "\u25cf":
-                # The failed-unit bullet, should a systemd print it despite --plain.
-                fields = fields[1:]
-            if len(fields) > 3:
-                units[fields[0]] = dict(LoadState=fields[1], ActiveState=fields[2],
-                                        SubState=fields[3])
-        return units
+        return dict((unit, dict(LoadState=load, ActiveState=active, SubState=sub))
+                    for unit, (load, active, sub) in self._listed("%s-*@*.service" % app).items())
 
     def one_offs(self, app):
         """The app's one-off commands (procfile-run's transient <app>-run-<N>.service)
         still running or stopping. Only digits after -run-: app shop-run's own units
         (shop-run-web@1.service) are not shop's."""
-        out = self.run("list-units", "--all", "--plain", "--no-legend", "--full",
-                       "%s-run-*.service" % app)
         name = re.compile(r"^%s-run-[0-9]+\.service$" % re.escape(app))
-        units = []
-        for line in out.splitlines():
-            fields = [f for f in line.split() if f != "\u25cf"]
-            if len(fields) > 3 and name.match(fields[0]) and fields[2] in ("active", "activating", "deactivating"):
-                units.append(fields[0])
-        return sorted(units)
+        return sorted(unit for unit, (_load, active, _sub) in self._listed("%s-run-*.service" % app).items()
+                      if name.match(unit) and active in ("active", "activating", "deactivating"))
 
     def active_instances(self, app, loaded=None):
         """Instance units of this app's name prefix that run (or are being started).
