@@ -22,6 +22,8 @@ Usage: sandbox.py {build,up,down,reboot,poweroff,start,list,inventory,info,ssh,p
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -131,6 +133,22 @@ def image_key(suite: str, extra: list[str]) -> str:
 
 def image_dir(suite: str, extra: list[str]) -> Path:
     return IMAGES / image_key(suite, extra)
+
+
+@contextlib.contextmanager
+def state_lock():
+    """Held while a command changes what all servers share: the image cache, the choice
+    of a free index and SSH port, the private network's hub, and the runtime state that
+    cleanup removes. make test runs two lanes of scenarios at once: without it, two
+    servers created together could take the same address, or one lane could delete the
+    hub just as a server of the other joins it. Booting (wait_ready) runs outside it."""
+    STATE.mkdir(parents=True, exist_ok=True)
+    with open(STATE / "lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build_image(suite: str, extra: list[str], force: bool = False) -> Path:
@@ -454,36 +472,47 @@ def wait_ready(info: dict, timeout: float = 60.0, old_pid1: int | None = None) -
 
 
 def cmd_up(args: argparse.Namespace) -> None:
-    ensure_ssh_key()
-    rootfs = build_image(args.suite, args.extra)
+    with state_lock():
+        ensure_ssh_key()
+        rootfs = build_image(args.suite, args.extra)
     for name in args.names:
         if not NAME_RE.match(name):
             raise SandboxError(f"bad server name {name!r}: lowercase letters, digits, '-'")
-        if (host_dir(name) / "host.json").exists():
-            info = load_host(name)
-            if launcher_alive(info):
-                log(f"{name} is already up")
-                continue
-            destroy(name)
-        index, port = allocate(args.network)
-        info = {
-            "name": name, "suite": args.suite, "extra": sorted(args.extra),
-            "network": args.network, "index": index, "ssh_port": port,
-            "address": "127.0.0.1" if args.network == "host" else f"{PRIVATE_NET}.{10 + index}",
-            "netns": NETNS_PREFIX + name if args.network == "private" else None,
-            "machine_id": os.urandom(16).hex(), "rootfs": str(rootfs),
-        }
-        d = host_dir(name)
-        for sub in ("upper", "work", "merged"):
-            (d / sub).mkdir(parents=True, exist_ok=True)
-        save_host(info)
-        prepare_upper(info)
-        write_launcher(info, rootfs)
+        with state_lock():
+            info = create_and_start(name, args, rootfs)
+        if info is None:
+            continue
         started = time.monotonic()
-        start_launcher(info)
         wait_ready(info)
         log(f"{name} up in {time.monotonic() - started:.1f}s ({info['network']} network, "
             f"ssh {info['address']}:{info['ssh_port']})")
+
+
+def create_and_start(name: str, args: argparse.Namespace, rootfs: Path) -> dict | None:
+    """Allocate NAME an index and port, write its state and start its launcher (under
+    state_lock); None if it is up already."""
+    if (host_dir(name) / "host.json").exists():
+        info = load_host(name)
+        if launcher_alive(info):
+            log(f"{name} is already up")
+            return None
+        destroy(name)
+    index, port = allocate(args.network)
+    info = {
+        "name": name, "suite": args.suite, "extra": sorted(args.extra),
+        "network": args.network, "index": index, "ssh_port": port,
+        "address": "127.0.0.1" if args.network == "host" else f"{PRIVATE_NET}.{10 + index}",
+        "netns": NETNS_PREFIX + name if args.network == "private" else None,
+        "machine_id": os.urandom(16).hex(), "rootfs": str(rootfs),
+    }
+    d = host_dir(name)
+    for sub in ("upper", "work", "merged"):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    save_host(info)
+    prepare_upper(info)
+    write_launcher(info, rootfs)
+    start_launcher(info)
+    return info
 
 
 def cmd_start(args: argparse.Namespace) -> None:
@@ -493,8 +522,9 @@ def cmd_start(args: argparse.Namespace) -> None:
         if launcher_alive(info):
             log(f"{name} is already running")
             continue
-        cleanup_runtime(info)
-        start_launcher(info)
+        with state_lock():
+            cleanup_runtime(info)
+            start_launcher(info)
         wait_ready(info)
         log(f"{name} started")
 
@@ -550,14 +580,19 @@ def cleanup_runtime(info: dict) -> None:
         run(["umount", "-l", str(merged)], check=False)
 
 
-def destroy(name: str) -> None:
+def recorded(name: str) -> dict:
+    """NAME's state as saved, or what removing a half-made server needs."""
     d = host_dir(name)
-    info = json.loads((d / "host.json").read_text()) if (d / "host.json").exists() else {
+    return json.loads((d / "host.json").read_text()) if (d / "host.json").exists() else {
         "name": name, "netns": NETNS_PREFIX + name}
+
+
+def destroy(name: str) -> None:
+    info = recorded(name)
     if launcher_alive(info):
         poweroff(info, timeout=10)
     cleanup_runtime(info)
-    shutil.rmtree(d, ignore_errors=True)
+    shutil.rmtree(host_dir(name), ignore_errors=True)
 
 
 def teardown_hub_if_unused() -> None:
@@ -586,16 +621,23 @@ def cmd_down(args: argparse.Namespace) -> None:
         names = args.names
     for name in names:
         started = time.monotonic()
-        destroy(name)
+        info = recorded(name)
+        if launcher_alive(info):
+            # Its shutdown, outside the lock: other servers may be created meanwhile.
+            poweroff(info, timeout=10)
+        with state_lock():
+            destroy(name)
         log(f"{name} destroyed in {time.monotonic() - started:.1f}s")
-    teardown_hub_if_unused()
+    with state_lock():
+        teardown_hub_if_unused()
 
 
 def cmd_poweroff(args: argparse.Namespace) -> None:
     for name in args.names:
         info = load_host(name)
         poweroff(info)
-        cleanup_runtime(info)
+        with state_lock():
+            cleanup_runtime(info)
         log(f"{name} powered off")
 
 
@@ -669,10 +711,11 @@ def cmd_leftovers(args: argparse.Namespace) -> None:
 
 def cmd_cleanup(args: argparse.Namespace) -> None:
     """Remove leftovers of crashed runs: runtime state of servers whose launcher died."""
-    for info in all_hosts():
-        if not launcher_alive(info):
-            cleanup_runtime(info)
-    teardown_hub_if_unused()
+    with state_lock():
+        for info in all_hosts():
+            if not launcher_alive(info):
+                cleanup_runtime(info)
+        teardown_hub_if_unused()
 
 
 def host_status(info: dict) -> str:
@@ -747,7 +790,8 @@ def cmd_proxy(args: argparse.Namespace) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    rootfs = build_image(args.suite, args.extra, force=args.force)
+    with state_lock():
+        rootfs = build_image(args.suite, args.extra, force=args.force)
     print(rootfs)
 
 
