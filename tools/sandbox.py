@@ -139,9 +139,10 @@ def image_dir(suite: str, extra: list[str]) -> Path:
 def state_lock():
     """Held while a command changes what all servers share: the image cache, the choice
     of a free index and SSH port, the private network's hub, and the runtime state that
-    cleanup removes. make test runs two lanes of scenarios at once: without it, two
-    servers created together could take the same address, or one lane could delete the
-    hub just as a server of the other joins it. Booting (wait_ready) runs outside it."""
+    cleanup removes. Sandbox commands do run at once (make test-ansible-versions destroys
+    its servers side by side; a user may run make demo during make test): without it,
+    two servers created together could take the same address, or one command could
+    delete the hub just as another's server joins it. Booting (wait_ready) runs outside."""
     STATE.mkdir(parents=True, exist_ok=True)
     with open(STATE / "lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
