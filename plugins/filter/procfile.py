@@ -30,15 +30,25 @@ def env_file_value(value):
         raise AnsibleFilterError(str(exc))
 
 
-def app_errors(app):
-    return validate.app_errors(app)
+def app_errors(app, paths=None):
+    """The app name's problems, and with PATHS ({variable: value}) the path variables'."""
+    return validate.app_errors(app) + (validate.path_variable_errors(paths) if paths is not None else [])
 
 
 def input_errors(inputs):
     return validate.validate(
         inputs["app"], inputs["root"], inputs["user"], inputs["group"], inputs["allow_root"],
         inputs["environment"], inputs["settings"], inputs["after"], inputs["types"],
-        inputs.get("defaults"), inputs.get("shell", "/bin/sh"))
+        inputs.get("defaults"), inputs.get("shell", "/bin/sh"), inputs.get("paths"))
+
+
+def unit_value(value, variable, specifiers=False):
+    """VALUE as the value of a unit file setting (see units.unit_value); a value that
+    cannot be one fails the render, naming VARIABLE."""
+    try:
+        return units.unit_value(value, specifiers=specifiers)
+    except ValueError as exc:
+        raise AnsibleFilterError("%s %r: %s" % (variable, value, exc))
 
 
 def instance_counts(types, scale, count_values, default, maximum):
@@ -160,6 +170,7 @@ class FilterModule(object):
             "env_file_value": env_file_value,
             "input_errors": input_errors,
             "app_errors": app_errors,
+            "unit_value": unit_value,
             "instance_counts": instance_counts,
             "lock_is_stale": lock_is_stale,
             "health_checks": health_checks,

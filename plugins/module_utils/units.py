@@ -66,6 +66,34 @@ def exec_command(command, instance="%i"):
     return exec_word(command).replace(UNIQUE_INT_PLACEHOLDER, instance)
 
 
+# A byte below space or DEL: a line break ends the setting and starts one of the value's
+# author's choosing (ExecStartPre=+... runs as root); the others have no business in a
+# unit file and terminals render some of them as line breaks.
+_UNIT_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def unit_value(value, specifiers=False):
+    """VALUE written as the value of a unit file setting other than ExecStart=, read back
+    by systemd as it is: every value the role puts into a unit goes through here.
+
+    A line break or other control character is refused (it would end the setting), and
+    so is a final backslash (systemd joins the next line to it). A % becomes %% so that
+    systemd expands no specifier in it, unless SPECIFIERS: the value is the user's own
+    setting (procfile_process_settings.<type>.service), where %i and the like are theirs
+    to use, or one where systemd expands none (MemoryMax=50%)."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("not a value for a unit file setting")
+    text = str(value)
+    found = _UNIT_CONTROL_RE.search(text)
+    if found:
+        raise ValueError("contains the control character %r, which would end the unit "
+                         "file's line" % found.group(0))
+    if text.endswith("\\"):
+        raise ValueError("ends in a backslash, which would join the next line of the unit file "
+                         "to it")
+    return text if specifiers else text.replace("%", "%%")
+
+
 def env_file_value(value):
     """VALUE double-quoted for an EnvironmentFile=, arriving in the process exactly.
 

@@ -73,6 +73,56 @@ def path_errors(variable, path):
     return []
 
 
+# The path variables of the host (procfile_root is checked by validate itself), each
+# written into unit files, systemd-run arguments or root's file operations: one control
+# character or unit-syntax character there is a unit line of the variable's author's
+# choosing (issue: a config dir of "/etc/x\nExecStartPre=+/bin/sh ..." ran as root).
+HOST_PATHS = ("procfile_root", "procfile_home", "procfile_config_dir", "procfile_state_dir",
+              "procfile_unit_dir", "procfile_lock_dir", "procfile_run_command_path")
+# May be left empty: no home for an existing user, no root for --tags remove.
+OPTIONAL_PATHS = ("procfile_root", "procfile_home")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def normalized_path_errors(variable, path, optional=False):
+    """PATH as one of the role's host paths: absolute, normalized (no '.', '..', '//' or
+    trailing '/'), and of characters that systemd's unit syntax and the shell both read
+    literally. An empty value is an error unless OPTIONAL."""
+    if optional and path in ("", None):
+        return []
+    errors = path_errors(variable, path)
+    if not errors and (path.rstrip("/") != path or "//" in path):
+        return ["%s %r: a normalized path (no '//', no trailing '/'): %s"
+                % (variable, path, re.sub("/+", "/", path).rstrip("/") or "/")]
+    return errors
+
+
+def path_variable_errors(paths):
+    """PATHS: {variable: value} of the role's path variables (see HOST_PATHS), plus
+    procfile_writable_dirs (a list) and procfile_status_file (the controller's, may be
+    relative or empty). One message per variable that fails, naming it; checked before
+    the first change of every operation that writes with them."""
+    if not isinstance(paths, dict):
+        return ["path variables must be given as a dict of variable to value"]
+    errors = []
+    for variable in HOST_PATHS:
+        if variable in paths:
+            errors += normalized_path_errors(variable, paths[variable],
+                                             optional=variable in OPTIONAL_PATHS)
+    dirs = paths.get("procfile_writable_dirs", [])
+    if not isinstance(dirs, list):
+        errors.append("procfile_writable_dirs must be a list of absolute paths, not %s"
+                      % type(dirs).__name__)
+    else:
+        for index, path in enumerate(dirs):
+            errors += normalized_path_errors("procfile_writable_dirs[%d]" % index, path)
+    status_file = paths.get("procfile_status_file", "")
+    if not isinstance(status_file, str) or CONTROL_RE.search(status_file):
+        errors.append("procfile_status_file %r: a path on the controller without control "
+                      "characters (line breaks, tabs, NUL)" % (status_file,))
+    return errors
+
+
 def account_errors(variable, name, allow_root):
     if not isinstance(name, str) or not USER_RE.match(name):
         return ["%s %r: a user or group name of lowercase letters, digits, '_' and '-', "
@@ -268,10 +318,14 @@ def after_errors(variable, units):
 
 
 def validate(app, root, user, group, allow_root, environment, settings, after, types,
-             defaults=None, shell="/bin/sh"):
-    """All the checks that need no count values; returns a list of messages."""
+             defaults=None, shell="/bin/sh", paths=None):
+    """All the checks that need no count values; returns a list of messages. PATHS: the
+    other path variables (see path_variable_errors)."""
     errors = app_errors(app)
     errors += shell_errors("procfile_shell", shell)
+    if paths is not None:
+        errors += path_variable_errors(dict((k, v) for k, v in paths.items()
+                                            if k != "procfile_root"))
     if defaults is not None:
         errors += setting_errors("procfile_process_defaults", defaults) if isinstance(
             defaults, dict) else ["procfile_process_defaults must be a dict of settings"]

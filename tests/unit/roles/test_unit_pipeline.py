@@ -57,7 +57,7 @@ def render(app, process, settings_=None, **role_vars):
     variables.update(role_vars)
     variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
     variables.update(
-        procfile_app=app, procfile_root="/srv/" + app, procfile_user=app, procfile_group=app,
+        procfile_app=app, procfile_root="/srv/" + app, _procfile_user=app, _procfile_group=app,
         procfile_process_settings=settings_ or {}, item=process,
         __procfile_info={"procfile": "/srv/%s/Procfile" % app},
         ansible_managed="Ansible managed",
@@ -313,8 +313,8 @@ RELEASE_TEMPLATE = ENV.from_string((ROLE / "templates" / "release.service.j2").r
 @pytest.mark.parametrize("shell", ["/bin/sh", "/bin/bash"])
 def test_the_release_runs_under_procfile_shell(shell):
     variables = dict(DEFAULTS, **ROLE_VARS)
-    variables.update(procfile_app="shop", procfile_root="/srv/shop", procfile_user="shop",
-                     procfile_group="shop", procfile_shell=shell, ansible_managed="x",
+    variables.update(procfile_app="shop", procfile_root="/srv/shop", _procfile_user="shop",
+                     _procfile_group="shop", procfile_shell=shell, ansible_managed="x",
                      _procfile_release_process=[{"name": "release", "command": "migrate $X", "line": 1}],
                      __procfile_info={"procfile": "/srv/shop/Procfile"},
                      _procfile_env_file="/etc/procfile-systemd/shop/environment",
@@ -332,3 +332,37 @@ def test_procfile_hardening_is_three_settings_or_none(hardening):
     lines = [line for line in text.splitlines()
              if line.split("=")[0] in ("NoNewPrivileges", "PrivateTmp", "ProtectSystem")]
     assert lines == (["NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=full"] if hardening else [])
+
+
+# ------------------------------------------------------------------ every value through unit_value
+INJECTED = "/x\nExecStartPre=+/usr/bin/touch /root/pwned\n#"
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("procfile_root", INJECTED),
+    ("_procfile_env_file", INJECTED),
+    ("_procfile_user", "shop\nExecStartPre=+/bin/true"),
+    ("_procfile_group", "shop\nExecStartPre=+/bin/true"),
+    ("procfile_shell", "/bin/sh\nExecStartPre=+/bin/true\n#"),
+    ("procfile_process_settings", {"web": {"service": {"LimitNOFILE": "1\nExecStartPre=+/bin/true"}}}),
+    ("procfile_process_settings", {"web": {"memory_max": "1G\nExecStartPre=+/bin/true"}}),
+    ("procfile_process_settings", {"web": {"after": ["a.service\nExecStartPre=+/bin/true"]}}),
+    ("procfile_process_settings", {"web": {"service": {"Slice": "x\\"}}}),
+    ("__procfile_info", {"procfile": INJECTED + "/Procfile"}),
+])
+def test_a_line_break_in_any_value_fails_the_render_naming_it(variable, value):
+    """The controller's checks refuse these first; the template is the last line: no value
+    reaches a unit file with a line break that would start a setting of its own."""
+    [web] = parse("web: serve\n")
+    variables = dict(DEFAULTS, **ROLE_VARS)
+    variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
+    variables.update(procfile_app="shop", procfile_root="/srv/shop", _procfile_user="shop",
+                     _procfile_group="shop", procfile_process_settings={}, item=web,
+                     __procfile_info={"procfile": "/srv/shop/Procfile"}, ansible_managed="x",
+                     _procfile_target="shop.target",
+                     _procfile_env_file="/etc/procfile-systemd/shop/environment")
+    assert "ExecStartPre" not in TEMPLATE.render(**variables)
+    variables[variable] = value
+    with pytest.raises(Exception) as failed:
+        TEMPLATE.render(**variables)
+    assert "would end the unit file's line" in str(failed.value) or "backslash" in str(failed.value)

@@ -68,3 +68,31 @@ def test_names():
 
 def test_release_name():
     assert release_name("shop") == "shop-release.service"
+
+
+# ------------------------------------------------------------------ unit_value
+from ansible_collections.procfile.systemd.plugins.module_utils.units import unit_value  # noqa: E402
+
+
+@pytest.mark.parametrize("value, written", [
+    ("/srv/shop", "/srv/shop"),
+    ("50%", "50%%"),
+    ("a\\b", "a\\b"),
+    (30, "30"),
+    (1.5, "1.5"),
+])
+def test_unit_value_escapes_specifiers(value, written):
+    assert unit_value(value) == written
+
+
+def test_unit_value_keeps_specifiers_where_asked():
+    assert unit_value("/bin/echo %i", specifiers=True) == "/bin/echo %i"
+
+
+@pytest.mark.parametrize("value", ["/etc/x\nExecStartPre=+/bin/sh", "a\r", "a\x00", "a\x1b", "a\x7f",
+                                   "a\x85", "a\u2028b", "a\u2029", "a\\", None, True])
+def test_unit_value_refuses_what_would_end_or_join_the_line(value):
+    with pytest.raises(ValueError):
+        unit_value(value)
+    with pytest.raises(ValueError):
+        unit_value(value, specifiers=True)

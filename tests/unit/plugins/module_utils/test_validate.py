@@ -223,3 +223,63 @@ def test_bash_sets_random_and_others_itself_but_sh_does_not():
     assert undefined_variables(processes, {}, {"*": "/bin/bash"}) == {"web": ["NOPE"]}
     assert undefined_variables(processes, {}, {"*": "/bin/sh", "web": "/usr/bin/bash"}) == {
         "release": ["RANDOM"], "web": ["NOPE"]}
+
+
+# ------------------------------------------------------------------ the path variables
+INJECTION = "/etc/procfile-x\nExecStartPre=+/usr/bin/touch /root/pwned\n#"
+PATHS = dict(procfile_root="/srv/shop", procfile_home="/var/lib/shop",
+             procfile_writable_dirs=["/var/lib/shop-data"], procfile_config_dir="/etc/procfile-systemd",
+             procfile_state_dir="/var/lib/procfile-systemd", procfile_unit_dir="/etc/systemd/system",
+             procfile_lock_dir="/run/procfile-systemd", procfile_run_command_path="/usr/local/sbin/procfile-run",
+             procfile_status_file="")
+
+
+def test_the_defaults_pass():
+    assert validate.path_variable_errors(PATHS) == []
+
+
+@pytest.mark.parametrize("variable", sorted(set(PATHS) - {"procfile_writable_dirs"}))
+@pytest.mark.parametrize("bad", [INJECTION, "/etc/x\r", "/etc/x\x00", "/etc/\x1bx", "/etc/x\x7f"])
+def test_a_control_character_in_any_path_variable_is_refused_naming_it(variable, bad):
+    errors = validate.path_variable_errors(dict(PATHS, **{variable: bad}))
+    assert len(errors) == 1 and errors[0].startswith("%s %r" % (variable, bad)), errors
+
+
+@pytest.mark.parametrize("bad", [INJECTION, "relative", "/a/../b", "/a/./b", "/a//b", "/a/b/",
+                                 "/", "/a b", "/a%ib", "/a\\b", "/a$b", "/a'b"])
+def test_a_writable_dir_that_is_not_a_plain_normalized_path_is_refused_naming_its_index(bad):
+    errors = validate.path_variable_errors(dict(PATHS, procfile_writable_dirs=["/ok", bad]))
+    assert len(errors) == 1 and errors[0].startswith("procfile_writable_dirs[1] %r" % bad), errors
+
+
+@pytest.mark.parametrize("variable", validate.HOST_PATHS)
+@pytest.mark.parametrize("bad", ["etc", "/etc/../root", "/etc//x", "/etc/x/", "/etc/%n", "/etc/a\\"])
+def test_host_paths_are_absolute_normalized_and_plain(variable, bad):
+    errors = validate.path_variable_errors(dict(PATHS, **{variable: bad}))
+    assert len(errors) == 1 and errors[0].startswith("%s %r" % (variable, bad)), errors
+
+
+def test_a_normalized_form_is_suggested():
+    assert validate.path_variable_errors(dict(PATHS, procfile_state_dir="/var//lib/x/")) == [
+        "procfile_state_dir '/var//lib/x/': a normalized path (no '//', no trailing '/'): /var/lib/x"]
+
+
+def test_root_and_home_may_be_empty_the_others_not():
+    assert validate.path_variable_errors(dict(PATHS, procfile_root="", procfile_home="")) == []
+    assert validate.path_variable_errors(dict(PATHS, procfile_config_dir=""))[0].startswith(
+        "procfile_config_dir is required")
+
+
+def test_the_status_file_is_the_controllers_and_may_be_relative():
+    assert validate.path_variable_errors(dict(PATHS, procfile_status_file="out/status.json")) == []
+
+
+def test_writable_dirs_must_be_a_list():
+    assert validate.path_variable_errors(dict(PATHS, procfile_writable_dirs="/var/lib/x")) == [
+        "procfile_writable_dirs must be a list of absolute paths, not str"]
+
+
+def test_validate_checks_the_paths_it_is_given_once_each():
+    errors = validate.validate("shop", "/srv/shop", "shop", "shop", False, {}, {}, [], [],
+                               paths=dict(PATHS, procfile_config_dir=INJECTION))
+    assert len(errors) == 1 and errors[0].startswith("procfile_config_dir")
