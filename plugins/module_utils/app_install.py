@@ -12,11 +12,14 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.procfile.systemd.plugins.module_utils.files import (
-    account_changes,
+from ansible_collections.procfile.systemd.plugins.module_utils.accounts import (
+    AccountRefused,
     create_account,
+    home_plan,
+    plan_account,
+)
+from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     env_names_diff,
-    home_to_create,
     needs_write,
     owner_ids,
     read_bytes,
@@ -102,11 +105,17 @@ def install(module, host, app, types, p, lock=None):
                          problems=problems)
     account = p["account"] or {}
     user, group = account.get("user", "root"), account.get("group", "root")
-    group_missing, user_missing = account_changes(user, group, bool(account.get("create")))
     try:
-        home = home_to_create(account.get("home"), p["root"], user, user_missing)
-    except ValueError as exc:
+        plan = plan_account(app, user, group, bool(account.get("create")),
+                            user_named=account.get("user_named", True),
+                            group_named=account.get("group_named", True))
+        group_missing = plan["group_missing"] or plan["user_group"]
+        user_missing = plan["user_missing"]
+        home = home_plan(account.get("home"), p["root"], user, user_missing)
+    except AccountRefused as exc:
         module.fail_json(msg="%s. Nothing was changed on this host." % exc)
+    # Recorded once made, so that --tags remove deletes this home and no other.
+    home_record = p.get("home_record") if home and user_missing else None
     # Root-only directories (the environment file's, the state's) must be where only
     # root can change them; the app's writable directories may be under the app's own,
     # but are never reached through a link it could have planted (see safepath).
@@ -189,9 +198,7 @@ def install(module, host, app, types, p, lock=None):
     if module.check_mode:
         return result
 
-    create_account(module, user, group, home or p["root"] or "/",
-                   "procfile.systemd app %s" % app,
-                   group_missing, user_missing)
+    create_account(module, app, user, group, home or p["root"] or "/", plan)
     for d in dirs:
         if d["changing"]:
             uid, gid = owner_ids(d["owner"], d["group"])
@@ -204,6 +211,8 @@ def install(module, host, app, types, p, lock=None):
             except OSError as exc:
                 module.fail_json(msg="%s: %s. The deploy stopped here."
                                      % (d["what"], exc.strerror or exc))
+    if home_record:
+        write_atomic(home_record, home + "\n", 0o600)
     # The environment first: a unit is never installed before the file it reads.
     if env_changed:
         write_atomic(env_file, env_content, 0o600)

@@ -16,21 +16,28 @@ The steps run in an order where every prefix is a state the next run completes:
    each type's KillSignal and TimeoutStopSec apply), then they are disabled;
 3. the unit files go (daemon-reload), then the environment file with the secrets, the
    state (release fingerprint, code stamp, version history, pause record);
-4. with remove_user, the account and its home, when the collection created it (its
-   comment, `procfile.systemd app <app>`, written by useradd at creation, says so);
+4. with remove_user, the account, when the collection created it (its comment,
+   `procfile.systemd app <app>`, written by useradd at creation, says so), and its home
+   when a deploy made that home for it (the state's home record says so); what stays of
+   the account's files (procfile_writable_dirs, a home not made by a deploy) is given to
+   root first: useradd hands a deleted account's number to the next account it creates;
 5. the app's lock.
 
-procfile_root (the code) and procfile_writable_dirs (data) are never touched.
+procfile_root (the code) and the contents of procfile_writable_dirs (data) are never
+removed.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import grp
 import os
 import pwd
 import re
 import shutil
+
+from ansible_collections.procfile.systemd.plugins.module_utils.accounts import give_to_root, recorded_home
 
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import (
     instances_by_type,
@@ -42,6 +49,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     read_holder,
     release,
 )
+from ansible_collections.procfile.systemd.plugins.module_utils.safepath import UnsafePath, open_dir
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     app_name_error,
@@ -156,7 +164,7 @@ def plan(module, host, app, p):
     if _is_dir(state_dir):
         for base, _subdirs, names in os.walk(state_dir):
             state_files += [os.path.join(base, n) for n in sorted(names)]
-    account, home, kept_account = None, None, None
+    account, home, kept_account, to_root = None, None, None, []
     if p["remove_user"]:
         entry = account_created_by_us(p["user"], app)
         users = users_of_other_apps(owned, app, p["user"]) if entry else []
@@ -166,6 +174,12 @@ def plan(module, host, app, p):
         elif entry:
             account = p["user"]
             home = _home_to_remove(entry.pw_dir, p["home"], p["root"])
+            if home and recorded_home(state_dir) != home:
+                # Not recorded as made by a deploy (an older version took an existing
+                # directory over): kept, and given to root with the data.
+                home = None
+            to_root = [d for d in list(p.get("writable_dirs") or []) + [entry.pw_dir]
+                       if d and d != home and _is_dir(d) and d not in ("/",)]
         elif p["user"] != "root":
             try:
                 pwd.getpwnam(p["user"])
@@ -177,7 +191,7 @@ def plan(module, host, app, p):
     return dict(types=types, stop=stop, loaded=loaded_units + others, disable=disable, links=links, target_links=target_links,
                 unit_files=unit_files, upstreams=upstreams, base_port=mine["base_port"],
                 files=files, dirs=dirs, state_files=state_files, account=account, home=home,
-                kept_account=kept_account)
+                kept_account=kept_account, to_root=sorted(set(to_root)))
 
 
 def other_apps_with_one_offs(config_dir, app):
@@ -204,6 +218,31 @@ def _home_to_remove(current, home, root):
     return current if _is_dir(current) else None
 
 
+def hand_over(module, user, dirs):
+    """DIRS, which outlive the account USER, become root's: every entry in them owned by
+    the account (or by its own group, which userdel deletes with it). Reached through
+    descriptors, never through a link the app could have planted (see safepath)."""
+    entry = pwd.getpwnam(user)
+    try:
+        private_group = grp.getgrgid(entry.pw_gid).gr_name == user
+    except KeyError:
+        private_group = False
+    done = []
+    for path in dirs:
+        try:
+            fd = open_dir(path, what="directory %s, kept when account %s is removed" % (path, user))
+        except UnsafePath as exc:
+            module.fail_json(msg="%s. The account was not removed." % exc)
+        if fd is None:
+            continue
+        try:
+            give_to_root(fd, entry.pw_uid, entry.pw_gid if private_group else -1)
+        finally:
+            os.close(fd)
+        done.append(path)
+    return done
+
+
 def inventory(todo):
     """What the plan removes, one line each (the diff's before)."""
     lines = ["upstream file %s (%s)" % (s["path"], t) for t, s in sorted(todo["upstreams"].items())]
@@ -215,6 +254,7 @@ def inventory(todo):
     lines += ["directory %s" % path for path in todo["dirs"]]
     if todo["home"]:
         lines.append("home %s" % todo["home"])
+    lines += ["owner of %s: root (kept; its account goes)" % d for d in todo["to_root"]]
     if todo["account"]:
         lines.append("account %s" % todo["account"])
     return lines
@@ -238,6 +278,13 @@ def remove(module, host, app, p):
         # Held until the module exits: a run that takes the lock over waits for this one.
         guard_fd = hold(path)
     todo = plan(module, host, app, p)
+    # Root rewrites and removes the upstream files: refused before any change (in check
+    # mode too), as a deploy refuses them, when anyone but root could swap them.
+    proxy = Upstreams(module, host, app, todo["base_port"] or 0, todo["upstreams"])
+    problems = proxy.check_paths()
+    if problems:
+        module.fail_json(msg="; ".join(problems) + ". Nothing was changed on this host.",
+                         problems=problems)
     lines = inventory(todo)
     result = dict(changed=bool(lines), removed=lines, stopped=todo["stop"],
                   unit_files=todo["unit_files"], upstream_files=[], kept_upstream_files=[],
@@ -265,7 +312,6 @@ def remove(module, host, app, p):
 
     # 1. The proxy stops sending requests before the instances stop.
     if todo["upstreams"]:
-        proxy = Upstreams(module, host, app, todo["base_port"] or 0, todo["upstreams"])
         proxy.publish(dict((t, []) for t in todo["upstreams"]))
         result["upstream_files"] = proxy.retire(list(todo["upstreams"]), why="is being removed")
         result["kept_upstream_files"] = sorted(s["path"] for t, s in proxy.settings.items()
@@ -302,6 +348,7 @@ def remove(module, host, app, p):
         # rmtree never follows a link inside the tree it removes.
         shutil.rmtree(todo["home"])
     if todo["account"]:
+        result["given_to_root"] = hand_over(module, todo["account"], todo["to_root"])
         module.run_command([module.get_bin_path("userdel", required=True), todo["account"]],
                            check_rc=True)
     # 5. The lock: the lease this run holds, and its guard.

@@ -62,6 +62,11 @@ options:
       - C(user), C(group), C(create) and C(home); with C(create), a missing group and user
         are created as system accounts (no login shell), never root.
     type: dict
+  home_record:
+    description:
+      - A root-only file where the home that this call creates for the account it creates is
+        recorded (M(procfile.systemd.procfile_remove) deletes that home and no other).
+    type: path
   root_dirs:
     description: Directories created root-owned with mode 0700.
     type: list
@@ -310,6 +315,7 @@ def run_module():
             env_content=dict(type="str", no_log=True),
             account=dict(type="dict"),
             root_dirs=dict(type="list", elements="path", default=[]),
+            home_record=dict(type="path"),
             writable_dirs=dict(type="list", elements="path", default=[]),
             root=dict(type="path"),
             revision=dict(type="str", default=""),

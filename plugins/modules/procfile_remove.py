@@ -50,7 +50,8 @@ options:
     default: /var/lib/procfile-systemd
   remove_user:
     description:
-      - Also remove the app's account O(user), and its home when that is O(home), but only
+      - Also remove the app's account O(user), and its home when that is O(home) and a deploy
+        created it (recorded in the app's state), but only
         when this collection created it for this app (its comment, written by C(useradd)
         when the collection created it, is C(procfile.systemd app <app>)), and no other
         app's units run as it. Otherwise it stays, with a warning.
@@ -62,6 +63,15 @@ options:
     description: The app's account (with O(remove_user)).
     type: str
     default: ""
+  writable_dirs:
+    description:
+      - The app's writable directories (C(procfile_writable_dirs)). Never removed; when
+        O(remove_user) removes the account, whatever in them is the account's is given to
+        root first (and the same for a home that stays), so that no file belongs to a
+        deleted account's number, which the next account created would get.
+    type: list
+    elements: path
+    default: []
   home:
     description: The home the collection gave the account (C(procfile_home)); removed with it.
     type: path
@@ -139,6 +149,11 @@ kept_upstream_files:
   returned: always
   type: list
   elements: str
+given_to_root:
+  description: The directories kept (writable directories, a home not made by a deploy) whose account's files were given to root.
+  returned: when O(remove_user) removed the account
+  type: list
+  elements: str
 account_removed:
   description: The account removed (O(remove_user)), or null.
   returned: always
@@ -177,6 +192,7 @@ def run_module():
             remove_user=dict(type="bool", default=False),
             user=dict(type="str", default=""),
             home=dict(type="path"),
+            writable_dirs=dict(type="list", elements="path", default=[]),
             root=dict(type="path"),
             run_command=dict(type="path"),
         ),

@@ -223,8 +223,11 @@ def test_the_account_the_collection_made_goes_with_its_home(host, monkeypatch):
     home = os.path.join(root, "home")
     write(os.path.join(home, ".cache", "x"))
 
+    # The deploy that made the home recorded it in the app's state.
+    write(os.path.join(root, "state", "shop", "home-created"), home + "\n")
+
     class Entry:
-        pw_uid, pw_gecos, pw_dir = 990, "procfile.systemd app shop", home
+        pw_uid, pw_gid, pw_gecos, pw_dir = 990, 990, "procfile.systemd app shop", home
     monkeypatch.setattr(app_remove.pwd, "getpwnam", lambda name: Entry)
     module = StoppingSystemd(loaded, show=show)
     userdel = []
@@ -234,6 +237,58 @@ def test_the_account_the_collection_made_goes_with_its_home(host, monkeypatch):
     result = remove(module, root, remove_user=True, home=home)
     assert result["account_removed"] == "shop" and userdel == [["/bin/userdel", "shop"]]
     assert not os.path.exists(home)
+
+
+def owned_tree(base, uid):
+    """BASE/a/b and BASE/c owned by UID (as a deleted account's files would be), and a
+    link to /etc, which must not be followed."""
+    write(os.path.join(base, "a", "b"))
+    write(os.path.join(base, "c"))
+    os.symlink("/etc", os.path.join(base, "etc-link"))
+    for path in (base, os.path.join(base, "a"), os.path.join(base, "a", "b"),
+                 os.path.join(base, "c")):
+        os.chown(path, uid, uid)
+    os.lchown(os.path.join(base, "etc-link"), uid, uid)
+
+
+def owners(base):
+    found = {}
+    for top, dirs, files in os.walk(base):
+        for name in [""] + dirs + files:
+            path = os.path.join(top, name) if name else top
+            found[os.path.relpath(path, base)] = os.lstat(path).st_uid
+    return found
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
+@pytest.mark.parametrize("recorded", [True, False])
+def test_what_outlives_the_removed_account_is_given_to_root(host, monkeypatch, recorded):
+    """Writable directories stay (data), and so does a home no deploy recorded as its own
+    (an older version took an existing directory over): both become root's before
+    userdel, so that the next account useradd gives the number 990 inherits nothing."""
+    root, loaded, show = host
+    home, data = os.path.join(root, "home"), os.path.join(root, "data")
+    owned_tree(home, 990)
+    owned_tree(data, 990)
+    if recorded:
+        write(os.path.join(root, "state", "shop", "home-created"), home + "\n")
+
+    class Entry:
+        pw_uid, pw_gid, pw_gecos, pw_dir = 990, 990, "procfile.systemd app shop", home
+    monkeypatch.setattr(app_remove.pwd, "getpwnam", lambda name: Entry)
+    module = StoppingSystemd(loaded, show=show)
+    module.run_command = (lambda argv, check_rc=False, orig=module.run_command:
+                          (0, "", "") if argv[0] == "/bin/userdel" else orig(argv))
+    etc_owner = os.stat("/etc").st_uid
+    result = remove(module, root, remove_user=True, home=home, writable_dirs=[data])
+    assert result["account_removed"] == "shop"
+    assert set(owners(data)) == {".", "a", "a/b", "c", "etc-link"}
+    assert set(owners(data).values()) == {0}
+    assert os.path.exists(home) is not recorded
+    if not recorded:
+        assert set(owners(home).values()) == {0}
+    assert sorted(result["given_to_root"]) == sorted([data] + ([] if recorded else [home]))
+    assert os.stat("/etc").st_uid == etc_owner
 
 
 def test_an_account_another_app_runs_as_stays(host, monkeypatch):
@@ -290,6 +345,25 @@ def test_an_upstream_file_a_site_still_needs_stays_empty_with_a_warning(host):
     assert "still needs it" in module.warnings[0]
     # The file is the user's business now: a second run finds nothing of shop.
     assert not remove(StoppingSystemd(loaded, show=show), root)["changed"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+def test_an_upstream_file_where_others_could_write_is_refused_before_any_change(host, check_mode):
+    """--tags remove rewrites and removes the upstream list as root, like a deploy: a
+    directory that anyone but root could change is refused the same way, before anything."""
+    root, loaded, show = host
+    conf = upstream_unit(root)
+    os.chmod(os.path.dirname(conf), 0o777)
+    before = tree(root)
+    module = StoppingSystemd(loaded, show=show, check_mode=check_mode)
+    with pytest.raises(Failed, match="nginx can be changed by group or other users.*"
+                                     "Nothing was changed on this host"):
+        remove(module, root)
+    assert module.calls == []
+    # Only the lock's guard, which the run holds while it looks, is new.
+    assert [p for p in tree(root) if not p.startswith("lock")] == before
+    with open(conf) as handle:
+        assert "# web.1" in handle.read()
 
 
 def test_running_one_off_commands_are_stopped_with_the_instances(host):
