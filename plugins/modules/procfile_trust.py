@@ -16,6 +16,8 @@ description:
   - Fails unless O(path), every directory above it and every directory below it can be
     changed by root alone (root-owned, not writable by group or others, or sticky), and no
     link on the way or inside was made by another user. O(path) need not exist yet.
+  - A link inside that root made is followed, as a copy would follow it: where it leads
+    (its directory and the tree below it) must be root's alone too.
   - Run it before a step that writes into O(path) as root and follows paths there, such
     as M(ansible.builtin.copy) of a whole directory. A user who could change a directory
     in the tree could swap it for a link and make root write elsewhere (C(/etc/cron.d)).
@@ -67,21 +69,73 @@ from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
 )
 
 
-def tree_problem(fd, top):
+def tree_problem(fd, top, seen=None):
     """The first directory or link below the open directory FD that another user could
-    change, in words, or None."""
+    change, in words, or None. A root's link is followed (a copy as root follows it too):
+    where it leads must be root's alone as well, or the app could change what root writes
+    through it. SEEN: the directories already walked (links may loop)."""
     count = 0
+    seen = set() if seen is None else seen
     for dirpath, dirnames, filenames, dir_fd in os.fwalk(".", dir_fd=fd, follow_symlinks=False):
         count += 1
         where = os.path.normpath(os.path.join(top, dirpath))
         st = os.fstat(dir_fd)
+        seen.add((st.st_dev, st.st_ino))
         if not only_root_can_write(st):
             return "%s can be changed by %s" % (where, who_can_write(st)), count
         for name in dirnames + filenames:
             entry = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-            if stat.S_ISLNK(entry.st_mode) and entry.st_uid != 0:
+            if not stat.S_ISLNK(entry.st_mode):
+                continue
+            if entry.st_uid != 0:
                 return "%s/%s is a symbolic link made by uid %d" % (where, name, entry.st_uid), count
+            problem, more = link_problem(dir_fd, name, where, seen)
+            count += more
+            if problem:
+                return problem, count
     return None, count
+
+
+def link_problem(dir_fd, name, where, seen):
+    """Where root's link NAME (in directory WHERE, open at DIR_FD) leads, checked as the
+    tree is: (problem in words or None, directories walked)."""
+    link = "%s/%s" % (where, name)
+    target = os.readlink(name, dir_fd=dir_fd)
+    absolute = os.path.normpath(target if target.startswith("/") else os.path.join(where, target))
+    parent, leaf = os.path.split(absolute)
+    try:
+        parent_fd = open_dir(parent, what="%s (a link to %s)" % (link, target),
+                             trusted_parents=True, leaf_link_ok=True)
+    except UnsafePath as exc:
+        return str(exc), 0
+    if parent_fd is None:
+        return None, 0  # leads nowhere: nothing is written through it
+    try:
+        st = os.fstat(parent_fd)
+        if not only_root_can_write(st):
+            return "%s is a link to %s, in %s, which %s can change" % (
+                link, target, parent, who_can_write(st)), 0
+        if not leaf:
+            return None, 0
+        try:
+            entry = os.stat(leaf, dir_fd=parent_fd, follow_symlinks=False)
+        except OSError:
+            return None, 0
+        if stat.S_ISLNK(entry.st_mode):
+            if entry.st_uid != 0:
+                return "%s leads to %s, a symbolic link made by uid %d" % (
+                    link, absolute, entry.st_uid), 0
+            return link_problem(parent_fd, leaf, parent, seen)
+        if not stat.S_ISDIR(entry.st_mode) or (entry.st_dev, entry.st_ino) in seen:
+            return None, 0
+        fd = os.open(leaf, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+        try:
+            problem, count = tree_problem(fd, absolute, seen)
+        finally:
+            os.close(fd)
+        return (("%s (through the link %s)" % (problem, link)) if problem else None), count
+    finally:
+        os.close(parent_fd)
 
 
 def run_module():

@@ -65,3 +65,38 @@ def test_a_parent_the_app_can_change_is_refused(top):
     os.chmod(top, 0o777)
     rc, result = trust(os.path.join(top, "app"))
     assert rc != 0 and "can be changed by group or other users (mode 0777)" in result["msg"]
+
+
+def test_roots_link_into_a_directory_the_app_can_change_is_refused(top):
+    """A root-owned link is followed by a copy as root: where it leads counts. The app's
+    data directory behind root's link `public` is as good as inside the tree."""
+    data = os.path.join(top, "data")
+    os.makedirs(os.path.join(data, "public"))
+    os.chown(data, 65534, 65534)
+    os.symlink(os.path.join(data, "public"), os.path.join(top, "app", "public"))
+    rc, result = trust(os.path.join(top, "app"))
+    assert rc != 0, result
+    assert "app/public is a link to %s/public, in %s, which its owner 'nobody'" % (data, data) \
+        in result["msg"]
+
+
+def test_roots_link_to_a_tree_the_app_owns_part_of_is_refused(top):
+    shared = os.path.join(top, "shared", "cache")
+    os.makedirs(shared)
+    os.chown(shared, 65534, 65534)
+    os.symlink("../../shared", os.path.join(top, "app", "config", "shared"))
+    rc, result = trust(os.path.join(top, "app"))
+    assert rc != 0, result
+    assert "shared/cache can be changed by its owner 'nobody'" in result["msg"]
+    assert "through the link" in result["msg"]
+
+
+def test_roots_link_to_roots_own_directory_passes_and_loops_end(top):
+    os.makedirs(os.path.join(top, "assets", "css"))
+    os.symlink(os.path.join(top, "assets"), os.path.join(top, "app", "assets"))
+    os.symlink("..", os.path.join(top, "app", "config", "up"))
+    os.symlink("/nonexistent/target", os.path.join(top, "app", "dangling"))
+    rc, result = trust(os.path.join(top, "app"))
+    assert rc == 0, result
+    # app, app/config, and through the link: assets, assets/css.
+    assert result["directories"] == 4
