@@ -67,6 +67,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     only_root_can_write,
     who_can_write,
 )
+from ansible_collections.procfile.systemd.plugins.module_utils.validate import normalized_path_errors
 
 
 def tree_problem(fd, top, seen=None):
@@ -145,6 +146,11 @@ def run_module():
         supports_check_mode=True,
     )
     path, what = module.params["path"], module.params["what"]
+    # Checked here too: deploy.yml copies into the path right after this module, before
+    # the role's own checks run (a line break once made directories named after it).
+    errors = normalized_path_errors(what, path)
+    if errors:
+        module.fail_json(msg="; ".join(errors) + ". Nothing was changed on this host.")
     label = "%s %s" % (what, path)
     try:
         fd = open_dir(path, what=label, trusted_parents=True, leaf_link_ok=True)

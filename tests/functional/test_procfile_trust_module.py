@@ -100,3 +100,13 @@ def test_roots_link_to_roots_own_directory_passes_and_loops_end(top):
     assert rc == 0, result
     # app, app/config, and through the link: assets, assets/css.
     assert result["directories"] == 4
+
+
+@pytest.mark.parametrize("suffix", ["\nExecStartPre=+/usr/bin/touch /root/pwned\n#", "/../etc", "/"])
+def test_a_path_that_is_not_plain_is_refused_before_the_copy_makes_it(top, suffix):
+    """deploy.yml copies into procfile_root right after this check, before the role's
+    own checks: a line break there once left directories named after the injected text."""
+    path = os.path.join(top, "app") + suffix
+    rc, result = trust(path)
+    assert rc != 0 and result["msg"].startswith("procfile_root %r" % path), result
+    assert sorted(os.listdir(top)) == ["app"]
