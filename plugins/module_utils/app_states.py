@@ -152,6 +152,14 @@ def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, m
                 if loaded.get(instance_name(app, t, n), {}).get("ActiveState") in ACTIVE_STATES]
 
     units = [instance_name(app, t, n) for t in types for n in running(t, chosen[t])]
+    # Root rewrites the upstream files during the roll: refused before any change (in
+    # check mode too), as a deploy refuses them, when anyone but root could swap them.
+    proxy = Upstreams(module, host, app, base_port,
+                      dict((t, u) for t, u in (upstreams or {}).items() if t in types))
+    problems = proxy.check_paths()
+    if problems:
+        module.fail_json(msg="; ".join(problems) + ". Nothing was changed on this host.",
+                         problems=problems)
     result = dict(changed=bool(units), restart=units,
                   msg="%s: restarted %d instances" % (app, len(units)) if units
                   else "%s: no running instance to restart" % app)
@@ -163,8 +171,6 @@ def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, m
         # The proxy lists every running instance of a type, not only those restarting
         # (one instance, worker.2, restarts while the others keep serving).
         members = dict((t, running(t, present[t])) for t in types)
-        proxy = Upstreams(module, host, app, base_port,
-                          dict((t, u) for t, u in (upstreams or {}).items() if t in types))
         rolled = rolling_restart(module, host, app, base_port, numbers, checks, max_unavailable,
                                  before_round=lambda batch: proxy.publish(dict(
                                      (t, [n for n in ns if n not in batch.get(t, [])])

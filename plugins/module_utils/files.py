@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
+import errno
 import grp
 import hashlib
 import io
@@ -15,6 +17,8 @@ import os
 import pwd
 import shutil
 import tempfile
+
+from ansible_collections.procfile.systemd.plugins.module_utils import env_file
 
 
 def sha1(text):
@@ -57,20 +61,64 @@ def needs_write(path, content, mode, uid=0, gid=0):
     return (st.st_mode & 0o7777) != mode or st.st_uid != uid or st.st_gid != gid
 
 
+def _fill(fd, content, mode):
+    """Write CONTENT into the new file open as FD and close it: root-owned with MODE, set
+    through the descriptor (by name, a temporary file swapped meanwhile would hand another
+    file to root's owner and mode), and on the disk before the caller renames it (after a
+    crash, the rename is never there without the content)."""
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.encode("utf-8"))
+        handle.flush()
+        # Owner first: a chown clears the set-id bits that MODE may ask for.
+        os.fchown(handle.fileno(), 0, 0)
+        os.fchmod(handle.fileno(), mode)
+        os.fsync(handle.fileno())
+
+
 def write_atomic(path, content, mode):
     """Write CONTENT to PATH (root-owned, MODE) with a rename, never half a file."""
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".procfile-", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8"))
-        os.chmod(tmp, mode)
-        os.chown(tmp, 0, 0)
+        _fill(fd, content, mode)
         os.rename(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        _discard(tmp)
         raise
+
+
+def write_atomic_at(dir_fd, name, content, mode):
+    """write_atomic for NAME in the directory open as DIR_FD (see safepath.open_dir): the
+    temporary file is made, renamed and, on failure, removed relative to the descriptor,
+    in the very directory that was checked, whatever happens to its path meanwhile."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    for _attempt in range(100):
+        tmp = ".procfile-%s" % binascii.hexlify(os.urandom(6)).decode("ascii")
+        try:
+            fd = os.open(tmp, flags, 0o600, dir_fd=dir_fd)
+            break
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise
+    else:
+        raise OSError(errno.EEXIST, "no free temporary name for %s" % name)
+    try:
+        _fill(fd, content, mode)
+        os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        _discard(tmp, dir_fd)
+        raise
+
+
+def _discard(tmp, dir_fd=None):
+    """Remove a temporary file after a failure, without hiding the failure."""
+    try:
+        if dir_fd is None:
+            os.remove(tmp)
+        else:
+            os.remove(tmp, dir_fd=dir_fd)
+    except OSError:
+        pass
 
 
 def verify_units(module, units):
@@ -167,12 +215,16 @@ def owner_ids(user, group):
 
 
 def env_names_diff(before, after):
-    """The environment file's diff without its values: names, and which values changed."""
-    def values(text):
-        pairs = (line.split("=", 1) for line in (text or "").splitlines()
-                 if "=" in line and not line.startswith("#"))
-        return dict((k, v) for k, v in pairs)
-    old, new = values(before), values(after)
-    return ("".join("%s=(secret)\n" % k for k in sorted(old)),
+    """The environment file's diff without its values: names, and which values changed.
+
+    Both texts are read as systemd reads the file (env_file.variables): a quoted value
+    that spans lines, or holds "=", is one variable, never lines of its own."""
+    old, old_others = env_file.variables(before)
+    new, new_others = env_file.variables(after)
+
+    def others(count):
+        return ("# %d more assignment(s) without a valid variable name (not shown)\n" % count
+                if count else "")
+    return ("".join("%s=(secret)\n" % k for k in sorted(old)) + others(old_others),
             "".join("%s=(secret%s)\n" % (k, "" if old.get(k) == v else ", new value")
-                    for k, v in sorted(new.items())))
+                    for k, v in sorted(new.items())) + others(new_others))

@@ -15,11 +15,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import re
+import stat
 import time
 
-from ansible_collections.procfile.systemd.plugins.module_utils.files import read_exact, write_atomic
+from ansible_collections.procfile.systemd.plugins.module_utils.files import write_atomic_at
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import parent_pid
 from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     UnsafePath,
@@ -99,6 +101,43 @@ def members_in(text, process_type):
                                              text or ""))
 
 
+def open_parent(path, what):
+    """The descriptor of the directory of upstream file PATH, reached through
+    safepath.open_dir's checks (no link but root's on the way, every directory above it
+    only root's), when only root can change it too. Raises UnsafePath naming WHAT.
+
+    Every read and write of the file goes through this descriptor: root writes into the
+    directory that was checked, never into one swapped in under its name since."""
+    directory = os.path.dirname(path)
+    fd = open_dir(directory, what=what, trusted_parents=True)
+    if fd is None:
+        raise UnsafePath("%s: its directory does not exist (is the proxy installed?)" % what)
+    st = os.fstat(fd)
+    if not only_root_can_write(st):
+        os.close(fd)
+        raise UnsafePath("%s: %s can be changed by %s; root writes this file, so only root "
+                         "may change its directory" % (what, directory, who_can_write(st)))
+    return fd
+
+
+def read_in(dir_fd, name, what):
+    """The text of file NAME in the directory open as DIR_FD (None when there is none),
+    never through a link: a link's target is not this collection's to read and put back."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                     | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        if exc.errno == errno.ELOOP:
+            raise UnsafePath("%s: exists and is not a regular file (a symbolic link)" % what)
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise UnsafePath("%s: exists and is not a regular file" % what)
+        return handle.read().decode("utf-8", "replace")
+
+
 def _children(pid):
     if not pid:
         return set()
@@ -123,29 +162,49 @@ class Upstreams(object):
         Returns the problems (empty when none)."""
         problems = []
         for t, s in sorted(self.settings.items()):
-            what = "procfile_process_settings[%r].upstream.path %s" % (t, s["path"])
+            what = self._what(t)
             try:
-                fd = open_dir(os.path.dirname(s["path"]), what=what, trusted_parents=True)
+                fd = open_parent(s["path"], what)
             except UnsafePath as exc:
                 problems.append(str(exc))
                 continue
-            if fd is None:
-                problems.append("%s: its directory does not exist (is the proxy installed?)"
-                                % what)
-                continue
             try:
-                st = os.fstat(fd)
+                st = os.stat(os.path.basename(s["path"]), dir_fd=fd, follow_symlinks=False)
+            except OSError as exc:
+                st = None
+                if exc.errno != errno.ENOENT:
+                    raise
             finally:
                 os.close(fd)
-            if not only_root_can_write(st):
-                problems.append("%s: %s can be changed by %s; root writes this file, so only root "
-                                "may change its directory"
-                                % (what, os.path.dirname(s["path"]), who_can_write(st)))
-                continue
-            if os.path.islink(s["path"]) or (os.path.exists(s["path"])
-                                             and not os.path.isfile(s["path"])):
+            if st is not None and not stat.S_ISREG(st.st_mode):
                 problems.append("%s: exists and is not a regular file" % what)
         return problems
+
+    def _what(self, t):
+        return "procfile_process_settings[%r].upstream.path %s" % (t, self.settings[t]["path"])
+
+    def _in_dir(self, t, action, *args):
+        """ACTION(dir_fd, file name, *ARGS) on type T's file, in its checked directory. A
+        directory or file that has become unsafe since check_paths fails the module."""
+        path = self.settings[t]["path"]
+        try:
+            fd = open_parent(path, self._what(t))
+            try:
+                return action(fd, os.path.basename(path), *args)
+            finally:
+                os.close(fd)
+        except UnsafePath as exc:
+            self.module.fail_json(msg="%s. Nothing was written through it." % exc,
+                                  problems=[str(exc)])
+
+    def _read(self, t):
+        return self._in_dir(t, read_in, self._what(t))
+
+    def _write(self, t, text):
+        self._in_dir(t, write_atomic_at, text, 0o644)
+
+    def _remove(self, t):
+        self._in_dir(t, lambda fd, name: os.remove(name, dir_fd=fd))
 
     def text(self, t, numbers):
         members = [(n, self.base_port + n) for n in sorted(numbers)]
@@ -158,7 +217,7 @@ class Upstreams(object):
             if t not in numbers_by_type:
                 continue
             text = self.text(t, numbers_by_type[t])
-            if read_exact(s["path"]) != text:
+            if self._read(t) != text:
                 found[s["path"]] = (t, text)
         return found
 
@@ -169,18 +228,18 @@ class Upstreams(object):
         changed = self.changes(numbers_by_type)
         if not changed:
             return []
-        previous = dict((path, read_exact(path)) for path in changed)
-        for path, (_t, text) in changed.items():
-            write_atomic(path, text, 0o644)
+        previous = dict((path, (t, self._read(t))) for path, (t, _text) in changed.items())
+        for path, (t, text) in changed.items():
+            self._write(t, text)
         units = sorted(set(self.settings[t]["reload"] for t, _text in changed.values()))
         formats = set(self.settings[t]["format"] for t, _text in changed.values())
         problem = self._check(formats) or self._reload(units)
         if problem:
-            for path, text in previous.items():
+            for path, (t, text) in previous.items():
                 if text is None:
-                    os.remove(path)
+                    self._remove(t)
                 else:
-                    write_atomic(path, text, 0o644)
+                    self._write(t, text)
             self.module.fail_json(msg="%s. The previous upstream file(s) are back in place (%s); "
                                       "the proxy still runs its previous configuration."
                                   % (problem, ", ".join(sorted(previous))),
@@ -197,13 +256,13 @@ class Upstreams(object):
         removed = []
         for t in sorted(types):
             setting = self.settings.get(t)
-            if not setting or not os.path.isfile(setting["path"]):
+            text = self._read(t) if setting else None
+            if text is None:
                 continue
-            text = read_exact(setting["path"])
-            os.remove(setting["path"])
+            self._remove(t)
             problem = self._check(set([setting["format"]])) or self._reload([setting["reload"]])
             if problem:
-                write_atomic(setting["path"], text, 0o644)
+                self._write(t, text)
                 self.module.warn(
                     "Type %s of app %s %s; its upstream file %s stays, listing no instance, "
                     "because the proxy's configuration still needs it (%s). Remove it once your "

@@ -4,14 +4,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 import pytest
 
+from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import (
+    Upstreams,
     full_setting,
     members_in,
     render,
     upstream_errors,
 )
+from ansible_collections.procfile.systemd.tests.unit.plugins.fake_module import Failed, FakeSystemd
 
 
 def test_nginx_block_lists_each_instance_with_its_name():
@@ -62,3 +67,95 @@ def test_bad_settings_name_the_key_and_the_rule(value, words):
 def test_a_good_setting_has_no_error():
     assert upstream_errors("s", {"path": "/etc/nginx/conf.d/shop-web.conf", "format": "nginx",
                                  "name": "shop_web", "reload": "nginx.service"}) == []
+
+
+# ------------------------------------------------------------------------- root's writes
+
+@pytest.fixture(name="proxy")
+def fixture_proxy(tmp_path):
+    """shop's web listed in conf.d/shop-web.conf, a directory only root can change; nginx
+    is stopped (no reload) and `nginx -t` accepts."""
+    conf = tmp_path / "conf.d"
+    conf.mkdir()
+    os.chmod(str(conf), 0o755)
+    module = FakeSystemd({}, show={"nginx.service": {"ActiveState": "inactive"}})
+    upstreams = Upstreams(module, Systemctl(module), "shop", 5000,
+                          {"web": {"path": str(conf / "shop-web.conf")}})
+    assert upstreams.check_paths() == []
+    return upstreams, conf, module
+
+
+def test_publish_writes_a_root_owned_file_without_any_change_by_name(proxy, monkeypatch):
+    upstreams, conf, _module = proxy
+
+    def by_name(*args, **kwargs):
+        raise AssertionError("changed by name: %r" % (args,))
+    monkeypatch.setattr(os, "chmod", by_name)
+    monkeypatch.setattr(os, "chown", by_name)
+    old = os.umask(0o077)
+    try:
+        assert upstreams.publish({"web": [1, 2]}) == [str(conf / "shop-web.conf")]
+    finally:
+        os.umask(old)
+    st = os.stat(str(conf / "shop-web.conf"))
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, 0, 0o644)
+    assert members_in((conf / "shop-web.conf").read_text(), "web") == [1, 2]
+    assert os.listdir(str(conf)) == ["shop-web.conf"]
+
+
+def test_retire_removes_the_file_in_its_checked_directory(proxy):
+    upstreams, conf, _module = proxy
+    upstreams.publish({"web": []})
+    assert upstreams.retire(["web"]) == [str(conf / "shop-web.conf")]
+    assert os.listdir(str(conf)) == []
+
+
+def test_a_directory_swapped_for_a_link_after_the_check_gets_nothing(proxy, tmp_path):
+    """conf.d becomes a link to another directory between check_paths and the write:
+    nothing is written through the link, and the module fails naming it."""
+    upstreams, conf, module = proxy
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    conf.rmdir()
+    os.symlink(str(elsewhere), str(conf))
+    with pytest.raises(Failed, match="is a symbolic link.*Nothing was written through it"):
+        upstreams.publish({"web": [1]})
+    assert os.listdir(str(elsewhere)) == []
+    assert not [c for c in module.calls if c[:1] == ["-t"]]
+
+
+def test_a_file_swapped_for_a_link_is_neither_read_nor_written(proxy, tmp_path):
+    """The upstream file becomes a link to a file root may read: root neither copies that
+    file's text into the list's place (a failed reload puts back what it read) nor writes
+    through it."""
+    upstreams, conf, _module = proxy
+    secret = tmp_path / "shadow"
+    secret.write_text("root:secret\n")
+    os.chmod(str(secret), 0o600)
+    os.symlink(str(secret), str(conf / "shop-web.conf"))
+    with pytest.raises(Failed, match="not a regular file.*Nothing was written through it"):
+        upstreams.publish({"web": [1]})
+    assert secret.read_text() == "root:secret\n" and os.stat(str(secret)).st_mode & 0o777 == 0o600
+    assert os.path.islink(str(conf / "shop-web.conf"))
+
+
+def test_a_directory_others_can_change_since_the_check_is_refused_at_the_write(proxy):
+    upstreams, conf, _module = proxy
+    os.chmod(str(conf), 0o777)
+    with pytest.raises(Failed, match="conf.d can be changed by group or other users"):
+        upstreams.publish({"web": [1]})
+    assert os.listdir(str(conf)) == []
+
+
+def test_a_failed_check_puts_the_previous_list_back_root_owned(proxy):
+    upstreams, conf, module = proxy
+    path = conf / "shop-web.conf"
+    upstreams.publish({"web": [1]})
+    before = path.read_text()
+    module.run_command = lambda argv, check_rc=False: (1, "", "emerg: bad") \
+        if argv[1:2] == ["-t"] else FakeSystemd.run_command(module, argv)
+    with pytest.raises(Failed, match="nginx -t refused the configuration: emerg: bad"):
+        upstreams.publish({"web": [1, 2]})
+    st = os.stat(str(path))
+    assert path.read_text() == before and (st.st_uid, st.st_mode & 0o7777) == (0, 0o644)
+    assert os.listdir(str(conf)) == ["shop-web.conf"]

@@ -192,6 +192,43 @@ def test_restart_of_one_instance_in_the_dyno_form_restarts_only_it(shop):
     assert module.calls == []
 
 
+@pytest.mark.parametrize("check_mode", [False, True], ids=["run", "check-mode"])
+@pytest.mark.parametrize("mode, words", [
+    (0o777, "conf.d can be changed by group or other users"),
+    (None, "its directory does not exist"),
+])
+def test_restart_refuses_an_upstream_file_a_deploy_would_refuse_before_any_call(
+        shop, tmp_path, check_mode, mode, words):
+    """--tags restart rewrites the upstream list as root, like a deploy: a directory that
+    anyone but root could change (or none) is refused the same way, before anything."""
+    unit_dir, loaded, show, _record = shop
+    conf = tmp_path / "conf.d"
+    if mode is not None:
+        conf.mkdir()
+        os.chmod(str(conf), mode)
+    module = FakeSystemd(loaded, show=show, check_mode=check_mode)
+    with pytest.raises(Failed, match=words + ".*Nothing was changed on this host"):
+        app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, [],
+                           5000, {}, {}, {"web": {"path": str(conf / "shop-web.conf")}})
+    assert module.calls == []
+    assert not os.path.lexists(str(conf / "shop-web.conf"))
+
+
+def test_restart_still_lists_the_instances_in_a_directory_only_root_can_change(shop, tmp_path):
+    unit_dir, loaded, show, _record = shop
+    conf = tmp_path / "conf.d"
+    conf.mkdir(mode=0o755)
+    path = conf / "shop-web.conf"
+    show["nginx.service"] = {"ActiveState": "inactive"}
+    module = FakeSystemd(loaded, show=show)
+    result = app_states.restart(module, Systemctl(module), "shop", ["web", "worker"], unit_dir,
+                                ["web"], 5000, {}, {}, {"web": {"path": str(path)}})
+    assert result["restart"] == ["shop-web@1.service"] and result["upstream_files"] == [str(path)]
+    assert "127.0.0.1:5001;  # web.1" in path.read_text()
+    st = os.stat(str(path))
+    assert (st.st_uid, st.st_mode & 0o7777) == (0, 0o644)
+
+
 def test_status_counts_running_instances_per_type(shop):
     unit_dir, loaded, _show, record = shop
     loaded["shop-worker@3.service"] = "inactive"
