@@ -84,6 +84,8 @@ def plan_account(app, user, group, create, user_named=True, group_named=True):
         plan["group_missing"] = group_entry is None and group != "root"
         return plan
     if user == "root":
+        # Never created, by name, even where the account databases lack it.
+        plan["group_missing"] = group_entry is None and group != "root"
         return plan
     plan["user_missing"] = True
     if group_entry is not None and not group_named:

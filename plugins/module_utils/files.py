@@ -151,64 +151,6 @@ def verify_units(module, units):
     return dict((name, "\n".join(lines)) for name, lines in problems.items())
 
 
-def account_changes(user, group, create):
-    """What is missing of the app's group and user: (group_missing, user_missing)."""
-    if not create:
-        return False, False
-    try:
-        grp.getgrnam(group)
-        group_missing = False
-    except KeyError:
-        group_missing = group != "root"
-    try:
-        pwd.getpwnam(user)
-        user_missing = False
-    except KeyError:
-        user_missing = user != "root"
-    return group_missing, user_missing
-
-
-def create_account(module, user, group, home, comment, group_missing, user_missing):
-    if group_missing:
-        module.run_command([module.get_bin_path("groupadd", required=True), "--system", group],
-                           check_rc=True)
-    if user_missing:
-        module.run_command([module.get_bin_path("useradd", required=True), "--system",
-                            "--gid", group, "--home-dir", home, "--no-create-home",
-                            "--shell", "/usr/sbin/nologin", "--comment", comment, user],
-                           check_rc=True)
-
-
-def home_to_create(home, root, user, user_missing):
-    """The home directory to make for the app's user (owned by it, mode 0750), or None.
-
-    A user this run creates gets HOME (procfile_home), outside procfile_root: the app's
-    code directory is root's, and a home the app cannot write breaks tools that keep
-    files there. An existing user keeps its own home; HOME is made for it only when it is
-    that user's home and missing (a run stopped between creating the user and its home).
-    Raises ValueError for a HOME that cannot be a created user's home."""
-    if not home:
-        return None
-    if user_missing:
-        normal = os.path.normpath(home)
-        if not os.path.isabs(home) or normal != home.rstrip("/") or normal == "/":
-            raise ValueError("procfile_home %r must be an absolute, normalized path other "
-                             "than /, e.g. /var/lib/<app>" % home)
-        if root and (normal == os.path.normpath(root)
-                     or normal.startswith(os.path.normpath(root).rstrip("/") + "/")):
-            raise ValueError("procfile_home %s is inside procfile_root %s, which only root may "
-                             "change: give the app's user a home of its own outside it, "
-                             "e.g. /var/lib/<app>" % (home, root))
-        return normal
-    try:
-        current = pwd.getpwnam(user).pw_dir
-    except KeyError:
-        return None
-    if os.path.normpath(current or "/") == os.path.normpath(home) and not os.path.lexists(home):
-        return os.path.normpath(home)
-    return None
-
-
 def owner_ids(user, group):
     """(uid, gid) of an account that exists (after create_account)."""
     return pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid

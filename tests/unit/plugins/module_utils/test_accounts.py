@@ -133,3 +133,95 @@ def test_recorded_home(tmp_path):
     assert accounts.recorded_home(str(tmp_path)) is None
     (tmp_path / accounts.HOME_RECORD).write_text("/var/lib/shop\n")
     assert accounts.recorded_home(str(tmp_path)) == "/var/lib/shop"
+
+
+# ------------------------------------------------------------------ moved from test_files.py
+def account_changes(user, group, create):
+    """(a group is made, the user is made), as the deploy plans them."""
+    plan = plan_account("shop", user, group, create)
+    return plan["group_missing"] or plan["user_group"], plan["user_missing"]
+
+
+def test_accounts_are_never_root_and_only_when_asked():
+    assert account_changes("root", "root", True) == (False, False)
+    assert account_changes("no-such-user-x", "no-such-group-x", False) == (False, False)
+    assert account_changes("no-such-user-x", "no-such-group-x", True) == (True, True)
+
+
+def _missing(name):
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("user, group, expected", [
+    ("root", "root", (False, False)),
+    ("root", "shop", (True, False)),
+    ("shop", "root", (False, True)),
+    ("shop", "shop", (True, True)),
+])
+def test_a_missing_root_account_is_never_created(monkeypatch, user, group, expected):
+    # A host whose passwd and group databases lack root (a broken NSS, a bare
+    # container): root is still never created, by name.
+    monkeypatch.setattr(accounts.grp, "getgrnam", _missing)
+    monkeypatch.setattr(accounts.pwd, "getpwnam", _missing)
+    assert account_changes(user, group, True) == expected
+    assert account_changes(user, group, False) == (False, False)
+
+
+def test_a_created_user_gets_procfile_home_outside_procfile_root():
+    assert home_plan("/var/lib/shop", "/srv/shop", "no-such-user-x", True) == "/var/lib/shop"
+    assert home_plan("/var/lib/shop/", "/srv/shop", "no-such-user-x", True) == "/var/lib/shop"
+    # No home asked for (a caller of the module without it): none is made.
+    assert home_plan(None, "/srv/shop", "no-such-user-x", True) is None
+
+
+@pytest.mark.parametrize("home, message", [
+    ("/srv/shop", "inside procfile_root /srv/shop"),
+    ("/srv/shop/home", "inside procfile_root /srv/shop"),
+    ("var/lib/shop", "absolute, normalized"),
+    ("/var/lib/../shop", "absolute, normalized"),
+    ("/", "other than /"),
+])
+def test_a_created_user_never_gets_a_home_in_procfile_root_or_a_relative_one(home, message):
+    with pytest.raises(AccountRefused, match=message.replace(".", r"\.")):
+        home_plan(home, "/srv/shop", "no-such-user-x", True)
+
+
+def test_a_home_beside_procfile_root_with_a_common_prefix_is_not_inside_it():
+    assert home_plan("/srv/shop-home", "/srv/shop", "no-such-user-x", True) == "/srv/shop-home"
+
+
+def test_an_existing_user_keeps_its_own_home(tmp_path):
+    # root's home is /root: never made, changed or checked, whatever procfile_home says.
+    assert home_plan("/var/lib/shop", "/srv/shop", "root", False) is None
+    assert home_plan("/srv/shop", "/srv/shop", "root", False) is None
+    # procfile_home is that user's home and exists: left as it is.
+    assert home_plan("/root", "/srv/shop", "root", False) is None
+
+
+def test_an_existing_users_missing_home_that_is_procfile_home_is_made(monkeypatch, tmp_path):
+    """A run stopped between creating the user and its home: the next run makes it."""
+    home = str(tmp_path / "home")
+
+    class Entry:
+        pw_dir = home
+    monkeypatch.setattr(accounts.pwd, "getpwnam", lambda name: Entry())
+    assert home_plan(home, "/srv/shop", "shop", False) == home
+    os.mkdir(home)
+    assert home_plan(home, "/srv/shop", "shop", False) is None
+
+
+def test_a_home_whose_name_ends_in_x_is_made():
+    assert home_plan("/var/lib/appX", "/srv/shop", "no-such-user-x", True) == "/var/lib/appX"
+
+
+def test_a_home_in_a_procfile_root_whose_name_ends_in_x_is_refused_word_for_word():
+    with pytest.raises(AccountRefused) as info:
+        home_plan("/srv/shopX/home", "/srv/shopX", "no-such-user-x", True)
+    assert str(info.value) == (
+        "procfile_home /srv/shopX/home is inside procfile_root /srv/shopX, which only root may "
+        "change: give the app's user a home of its own outside it, e.g. /var/lib/<app>")
+
+
+def test_every_home_is_inside_a_procfile_root_of_slash():
+    with pytest.raises(AccountRefused, match="is inside procfile_root /,"):
+        home_plan("/var/lib/shop", "/", "no-such-user-x", True)

@@ -7,8 +7,6 @@ import tempfile
 import pytest
 
 from ansible_collections.procfile.systemd.plugins.module_utils.files import (
-    account_changes,
-    home_to_create,
     needs_write,
     read_exact,
     verify_units,
@@ -203,74 +201,6 @@ def test_write_at_a_directory_descriptor_lands_in_that_directory(tmp_path):
     assert (tmp_path / "conf.d.old" / "shop-web.conf").read_text() == GOOD
 
 
-def test_accounts_are_never_root_and_only_when_asked():
-    assert account_changes("root", "root", True) == (False, False)
-    assert account_changes("no-such-user-x", "no-such-group-x", False) == (False, False)
-    assert account_changes("no-such-user-x", "no-such-group-x", True) == (True, True)
-
-
-def _missing(name):
-    raise KeyError(name)
-
-
-@pytest.mark.parametrize("user, group, expected", [
-    ("root", "root", (False, False)),
-    ("root", "shop", (True, False)),
-    ("shop", "root", (False, True)),
-    ("shop", "shop", (True, True)),
-])
-def test_a_missing_root_account_is_never_created(monkeypatch, user, group, expected):
-    # A host whose passwd and group databases lack root (a broken NSS, a bare
-    # container): root is still never created, by name.
-    monkeypatch.setattr("grp.getgrnam", _missing)
-    monkeypatch.setattr("pwd.getpwnam", _missing)
-    assert account_changes(user, group, True) == expected
-    assert account_changes(user, group, False) == (False, False)
-
-
-def test_a_created_user_gets_procfile_home_outside_procfile_root():
-    assert home_to_create("/var/lib/shop", "/srv/shop", "no-such-user-x", True) == "/var/lib/shop"
-    assert home_to_create("/var/lib/shop/", "/srv/shop", "no-such-user-x", True) == "/var/lib/shop"
-    # No home asked for (a caller of the module without it): none is made.
-    assert home_to_create(None, "/srv/shop", "no-such-user-x", True) is None
-
-
-@pytest.mark.parametrize("home, message", [
-    ("/srv/shop", "inside procfile_root /srv/shop"),
-    ("/srv/shop/home", "inside procfile_root /srv/shop"),
-    ("var/lib/shop", "absolute, normalized"),
-    ("/var/lib/../shop", "absolute, normalized"),
-    ("/", "other than /"),
-])
-def test_a_created_user_never_gets_a_home_in_procfile_root_or_a_relative_one(home, message):
-    with pytest.raises(ValueError, match=message.replace(".", r"\.")):
-        home_to_create(home, "/srv/shop", "no-such-user-x", True)
-
-
-def test_a_home_beside_procfile_root_with_a_common_prefix_is_not_inside_it():
-    assert home_to_create("/srv/shop-home", "/srv/shop", "no-such-user-x", True) == "/srv/shop-home"
-
-
-def test_an_existing_user_keeps_its_own_home(tmp_path):
-    # root's home is /root: never made, changed or checked, whatever procfile_home says.
-    assert home_to_create("/var/lib/shop", "/srv/shop", "root", False) is None
-    assert home_to_create("/srv/shop", "/srv/shop", "root", False) is None
-    # procfile_home is that user's home and exists: left as it is.
-    assert home_to_create("/root", "/srv/shop", "root", False) is None
-
-
-def test_an_existing_users_missing_home_that_is_procfile_home_is_made(monkeypatch, tmp_path):
-    """A run stopped between creating the user and its home: the next run makes it."""
-    home = str(tmp_path / "home")
-
-    class Entry:
-        pw_dir = home
-    monkeypatch.setattr("pwd.getpwnam", lambda name: Entry())
-    assert home_to_create(home, "/srv/shop", "shop", False) == home
-    os.mkdir(home)
-    assert home_to_create(home, "/srv/shop", "shop", False) is None
-
-
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
 def test_one_verify_attributes_each_complaint_to_its_unit():
     problems = verify_units(HostModule(), {
@@ -336,23 +266,6 @@ def test_environment_diff_counts_assignments_without_a_variable_name():
     before, _after = env_names_diff("export A=1\nab cd=ef\nB=2\n", "")
     assert before == ("B=(secret)\n"
                       "# 2 more assignment(s) without a valid variable name (not shown)\n")
-
-
-def test_a_home_whose_name_ends_in_x_is_made():
-    assert home_to_create("/var/lib/appX", "/srv/shop", "no-such-user-x", True) == "/var/lib/appX"
-
-
-def test_a_home_in_a_procfile_root_whose_name_ends_in_x_is_refused_word_for_word():
-    with pytest.raises(ValueError) as info:
-        home_to_create("/srv/shopX/home", "/srv/shopX", "no-such-user-x", True)
-    assert str(info.value) == (
-        "procfile_home /srv/shopX/home is inside procfile_root /srv/shopX, which only root may "
-        "change: give the app's user a home of its own outside it, e.g. /var/lib/<app>")
-
-
-def test_every_home_is_inside_a_procfile_root_of_slash():
-    with pytest.raises(ValueError, match="is inside procfile_root /,"):
-        home_to_create("/var/lib/shop", "/", "no-such-user-x", True)
 
 
 def test_read_exact_keeps_the_text_and_replaces_bytes_that_are_not_utf8(tmp_path):
