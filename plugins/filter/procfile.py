@@ -125,7 +125,7 @@ def lock_is_stale(holder, timeout):
 
 def log_stream(outputs, joined=False):
     if not isinstance(outputs, dict):
-        raise AnsibleFilterError("log_stream takes {host: journalctl --output=short-unix text}, not %r"
+        raise AnsibleFilterError("log_stream takes {host: journalctl --output=json text}, not %r"
                                  % type(outputs).__name__)
     lines = _log_stream.log_stream(outputs)
     return "\n".join(lines) if joined else lines
