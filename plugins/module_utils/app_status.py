@@ -41,13 +41,14 @@ def human_bytes(value):
     return "-"
 
 
-def versions_and_health(app, rows, states, templates=None, versions_file=None, code_file=None,
+def versions_and_health(host, app, rows, states, templates=None, versions_file=None, code_file=None,
                         env_file=None, checks=None, base_port=5000):
     """Each row gets `version` (the one in force when its main process started, from the
     history procfile_install keeps; None when unknown or not running), `old` (it started
     before its template, the environment file or the code stamp last changed: what the
     next deploy restarts, see app_states.stale) and, for a type with a health check,
-    `health` ("passing" or "failing", probed once now; None otherwise) with `health_error`.
+    `health` ("passing" or "failing", probed once now; None otherwise) with `health_error`
+    (HOST, the Systemctl, tells whose the instances' ports are: see health.PortOwners).
     Returns the host's current version (the history's last), or None."""
     history = read_history(versions_file) if versions_file else []
     by_type = {}
@@ -61,7 +62,7 @@ def versions_and_health(app, rows, states, templates=None, versions_file=None, c
         if r["state"] in ACTIVE_STATES:
             active.setdefault(r["type"], []).append(r["unique_int"])
     # Only instances systemd says are up: a stopped one's port may be anyone's.
-    probed = check_now(app, base_port, active, checks) if checks else {}
+    probed = check_now(host, app, base_port, active, checks) if checks else {}
     for r in rows:
         started = start_time(r["main_pid"]) if r["main_pid"] else None
         r["version"] = version_at(history, started, START_SLACK) if history else None
@@ -89,7 +90,7 @@ def status(module, host, app, owned_types, unit_dir, state_file, wanted, upstrea
                          main_pid=int(s.get("MainPID") or 0), restarts=int(s.get("NRestarts") or 0),
                          since=s.get("ActiveEnterTimestamp") or "",
                          memory=human_bytes(s.get("MemoryCurrent"))))
-    version = versions_and_health(app, rows, states, templates, versions_file, code_file,
+    version = versions_and_health(host, app, rows, states, templates, versions_file, code_file,
                                   env_file, checks, base_port)
     # Which instances the front proxy's list holds, as its file says (see upstream).
     proxies = dict((t, full_setting(app, t, u)) for t, u in (upstreams or {}).items()

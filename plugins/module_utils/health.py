@@ -7,9 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
 import threading
 import time
 
+from ansible_collections.procfile.systemd.plugins.module_utils import listeners
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
 
@@ -25,42 +27,68 @@ def full_check(check):
     return dict(CHECK_DEFAULTS, **check) if check else None
 
 
-_OPENER = []
+# A probe's budget: no answer in that long (or by the check's deadline, when sooner) is
+# "not yet", and the next round asks again.
+PROBE_TIMEOUT = 2.0
+
+# Where the instances' processes are found from their units' ControlGroup (the unit
+# tests point it at a tree of their own, whose cgroup holds the test's own process).
+CGROUP_ROOT = "/sys/fs/cgroup"
+PROC = "/proc"
 
 
-def opener():
-    """The probes' URL opener, made on first use: importing urllib.request (and with it
-    http.client and ssl) at module level cost every controller worker that runs one of the
-    role's filters about 12 ms of CPU, for the CHECK_DEFAULTS above, at every task and
-    server (benchmarks/results/fleet.md)."""
-    if not _OPENER:
-        from ansible.module_utils.six.moves.urllib.request import build_opener, HTTPRedirectHandler, ProxyHandler
+def probe(url, timeout=PROBE_TIMEOUT):
+    """(HTTP status, None) or (None, error), within TIMEOUT seconds in all.
 
-        class NoRedirect(HTTPRedirectHandler):
-            """A 3xx is an answer; following it could leave the instance."""
+    A socket timeout bounds each read, not the answer: an endpoint that sends a byte a
+    second would hold the deploy, and its lock, for as long as it likes. So the request
+    runs in a thread that is abandoned when TIMEOUT is spent, its socket shut down so
+    that it ends then too. A 3xx is an answer (following it could leave the instance),
+    and no proxy is asked: the instance is on this host. http.client is imported here,
+    not at module level: the role's filters import this module for CHECK_DEFAULTS, and
+    every controller worker would pay for it (benchmarks/results/fleet.md)."""
+    from ansible.module_utils.six.moves import http_client
+    from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
-            def redirect_request(self, *args, **kwargs):
-                return None
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    connection = http_client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    answer = []
+    guard = threading.Lock()
+    abandoned = []
 
-        # No proxy from the environment: the instance is on this host.
-        _OPENER.append(build_opener(ProxyHandler({}), NoRedirect()))
-    return _OPENER[0]
-
-
-def probe(url, timeout=2.0):
-    """(HTTP status, None) or (None, error)."""
-    from ansible.module_utils.six.moves.urllib.error import HTTPError
-
-    try:
-        response = opener().open(url, timeout=timeout)
+    def ask():
         try:
-            return response.getcode(), None
+            connection.connect()
+            with guard:
+                if abandoned:  # connected only after the budget was spent
+                    return
+            connection.request("GET", path)
+            response = connection.getresponse()
+            answer.append((response.status, None))
+        except Exception as exc:  # noqa: B902 - any failure to connect or read is "not yet"
+            answer.append((None, str(exc) or exc.__class__.__name__))
         finally:
-            response.close()
-    except HTTPError as exc:
-        return exc.code, None
-    except Exception as exc:  # noqa: B902 - any failure to connect is "not yet"
-        return None, str(getattr(exc, "reason", exc))
+            connection.close()
+
+    asking = threading.Thread(target=ask)
+    asking.daemon = True
+    asking.start()
+    asking.join(timeout)
+    if answer:
+        return answer[0]
+    with guard:
+        abandoned.append(True)
+        sock = connection.sock
+    if sock is not None:
+        try:
+            # Wakes the thread's read (close() from another thread would not).
+            sock.shutdown(socket.SHUT_RDWR)
+        except (IOError, OSError):
+            pass  # closed meanwhile
+    return None, "no complete answer in %gs" % timeout
 
 
 def healthy_status(status, expected):
@@ -69,9 +97,9 @@ def healthy_status(status, expected):
     return status == expected if expected is not None else 200 <= status < 400
 
 
-def unit_states(module, units):
+def unit_states(systemctl, units):
     """{unit: "active/running, N restarts"}, to say why an instance is not healthy."""
-    states = Systemctl(module).states(list(units), "Id,ActiveState,SubState,NRestarts", check=False)
+    states = systemctl.states(list(units), "Id,ActiveState,SubState,NRestarts", check=False)
     return dict((unit, "%s/%s, %s restarts" % (p.get("ActiveState"), p.get("SubState"),
                                                p.get("NRestarts", "?")))
                 for unit, p in states.items())
@@ -104,11 +132,74 @@ def targets(app, base_port, instances, checks, host, started):
     return found
 
 
-def check_now(app, base_port, instances, checks, host="127.0.0.1", timeout=2.0):
+class PortOwners(object):
+    """Whether the instances' ports are theirs: an answer on an instance's port counts
+    only if the listener belongs to the instance, i.e. a process in its unit's cgroup
+    holds the listening socket. Another app (or anyone) that listened on the port first
+    would otherwise pass the instance's check while the instance cannot bind and crash
+    loops, and get its traffic.
+
+    One read of the TCP tables per call whatever the number of instances; the cgroups
+    and socket lists of the instances whose port has a listener only."""
+
+    def __init__(self, systemctl, host="127.0.0.1"):
+        self.systemctl = systemctl
+        # The probes' own address counts too, when it is not a loopback or wildcard one.
+        self.addresses = listeners.LOCAL_ADDRESSES | frozenset([host])
+        # {unit: ControlGroup}: a unit's cgroup path stays the same while it runs and
+        # restarts, so each is asked once per check, not once per round.
+        self.cgroups = {}
+        # {inode: description}: a squatter found in one round is found again the next;
+        # the search of every process's fds is done once.
+        self.described = {}
+
+    def squatted(self, items):
+        """{unit: why} for the ITEMS (dicts with unit and port) whose port another
+        process listens on; an instance whose port nobody listens on is not in it (its
+        probe is refused: "not answering yet")."""
+        taken = listeners.port_listeners(listeners.read_tables(PROC), [i["port"] for i in items],
+                                         self.addresses)
+        held = [i for i in items if i["port"] in taken]
+        unknown = sorted(set(i["unit"] for i in held) - set(self.cgroups))
+        if unknown:
+            # A unit that runs nothing has an empty ControlGroup: asked again next time.
+            for unit, props in self.systemctl.states(unknown, "Id,ControlGroup", check=False).items():
+                if props.get("ControlGroup"):
+                    self.cgroups[unit] = props["ControlGroup"]
+        found = {}
+        for item in held:
+            mine = listeners.socket_inodes(
+                listeners.cgroup_pids(self.cgroups.get(item["unit"]), CGROUP_ROOT), PROC)
+            foreign = sorted(taken[item["port"]] - mine)
+            if foreign:
+                found[item["unit"]] = "port %d is not %s's: %s listens on it" % (
+                    item["port"], item["unit"], self.holder(foreign[0]))
+        return found
+
+    def holder(self, inode):
+        if inode not in self.described:
+            pids = listeners.holders(inode, PROC)
+            self.described[inode] = (" and ".join(listeners.describe(pid, PROC) for pid in pids[:3])
+                                     if pids else "a process this host does not show (socket %d)" % inode)
+        return self.described[inode]
+
+
+def outcome(status, error, expected, squatted):
+    """(healthy, why not) of one probe: a port another process holds fails whatever its
+    answer (the answer is that process's)."""
+    if squatted:
+        return False, squatted
+    ok = healthy_status(status, expected)
+    return ok, None if ok else (error or "HTTP status %d" % status)
+
+
+def check_now(systemctl, app, base_port, instances, checks, host="127.0.0.1", timeout=PROBE_TIMEOUT):
     """Every instance of the checked types probed once, now, all at once (a status, not a
     gate: no retry, and a hung instance costs TIMEOUT, not TIMEOUT per instance).
+    SYSTEMCTL tells the instances' cgroups (see PortOwners).
 
-    Returns {unit: (healthy, why not: None, "HTTP status 500", the connection error)}."""
+    Returns {unit: (healthy, why not: None, "HTTP status 500", the connection error,
+    or the process that holds its port)}."""
     items = targets(app, base_port, instances, checks, host, time.time())
     answers = {}
 
@@ -122,11 +213,12 @@ def check_now(app, base_port, instances, checks, host="127.0.0.1", timeout=2.0):
         thread.start()
     for thread in threads:
         thread.join(timeout + 1)
+    # After the answers: a process that took a port while it was probed is seen too.
+    squatted = PortOwners(systemctl, host).squatted(items) if items else {}
     found = {}
     for item in items:
         status, error = answers.get(item["unit"], (None, "no answer in %gs" % timeout))
-        ok = healthy_status(status, item["expected"])
-        found[item["unit"]] = (ok, None if ok else (error or "HTTP status %d" % status))
+        found[item["unit"]] = outcome(status, error, item["expected"], squatted.get(item["unit"]))
     return found
 
 
@@ -137,16 +229,25 @@ def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):
     """
     started = time.time()
     pending = targets(app, base_port, instances, checks, host, started)
+    systemctl = Systemctl(module)
+    owners = PortOwners(systemctl, host)
     healthy, failed = [], []
     while pending:
-        for item in list(pending):
-            status, error = probe(item["url"])
-            if healthy_status(status, item["expected"]):
+        answers = []
+        for item in pending:
+            # No probe outlasts its check's deadline (a slow answer is not yet one).
+            budget = min(PROBE_TIMEOUT, max(0.1, item["deadline"] - time.time()))
+            answers.append((item, probe(item["url"], budget)))
+        # One look at the ports per round, after the answers (see check_now).
+        squatted = owners.squatted(pending)
+        for item, (status, error) in answers:
+            ok, why = outcome(status, error, item["expected"], squatted.get(item["unit"]))
+            if ok:
                 healthy.append(dict(unit=item["unit"], port=item["port"], status=status,
                                     seconds=round(time.time() - started, 1)))
                 pending.remove(item)
                 continue
-            item["error"] = error or "HTTP status %d" % status
+            item["error"] = why
             if time.time() >= item["deadline"]:
                 failed.append(item)
                 pending.remove(item)
@@ -154,7 +255,7 @@ def wait_healthy(module, app, base_port, instances, checks, host="127.0.0.1"):
             time.sleep(0.5)
     if not failed:
         return healthy, [], None
-    states = unit_states(module, [f["unit"] for f in failed])
+    states = unit_states(systemctl, [f["unit"] for f in failed])
     unhealthy = [dict(unit=f["unit"], port=f["port"], url=f["url"], error=f["error"],
                       unit_state=states.get(f["unit"], "unknown")) for f in failed]
     details = "; ".join("%s (%s): %s, unit %s" % (u["unit"], u["url"], u["error"], u["unit_state"])

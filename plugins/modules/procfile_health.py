@@ -18,7 +18,14 @@ description:
     answers or the type's timeout passes.
   - Healthy means the HTTP status is the check's C(status), or any 2xx or 3xx when it
     is not given. A connection refused, a timeout or another status is retried every half
-    second.
+    second. Each probe has two seconds in all (or what is left of the type's timeout, if
+    less), so that an endpoint that answers slowly, a byte at a time, cannot hold the
+    check.
+  - An answer counts only from the instance itself, so a process of the instance's unit
+    (in its cgroup) must hold the socket that listens on the port (on the IPv4 or IPv6
+    loopback or wildcard address). A port another process listens on (one that took it
+    before the instance, which then cannot bind) fails the check, whatever it answers,
+    naming the instance, the port and that process's PID, command and unit.
   - The M(procfile.systemd.procfile) role does the same check inside its last module
     call of a deploy (for the types with a C(health_check) setting), so that with
     C(serial) a failure stops the roll-out before the next hosts. This module is for
@@ -75,7 +82,9 @@ healthy:
   elements: dict
   sample: [{unit: shop-web@1.service, port: 5001, status: 200, seconds: 0.4}]
 unhealthy:
-  description: The instances that did not answer in time, with their last error and unit state.
+  description:
+    - The instances that did not answer in time, or whose port another process holds,
+      with their last error and unit state.
   returned: on failure
   type: list
   elements: dict

@@ -24,7 +24,9 @@ description:
     P(procfile.systemd.status_table#filter) filter.
   - Never changes anything, and takes no lock. Each health check is one GET per
     instance, all at once, that must answer within two seconds (or the check's
-    C(timeout), if shorter); nothing is retried.
+    C(timeout), if shorter); nothing is retried. An answer counts only from the
+    instance itself, so a port on which another process listens (one that took it
+    first) fails the check, naming that process, whatever it answers.
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
@@ -133,7 +135,9 @@ status:
           last changed - it runs older units, environment or code than the host has, and
           the next deploy restarts it.
         - C(health), C(passing) or C(failing) for an active instance of a type with a health
-          check (null otherwise), and C(health_error), why it fails (null otherwise).
+          check (null otherwise), and C(health_error), why it fails (null otherwise), such
+          as the HTTP status, the connection error, or the process (PID, command and unit)
+          that listens on its port instead of it.
       type: list
       elements: dict
       sample:

@@ -112,6 +112,78 @@ def test_a_run_that_does_not_wait_is_refused_at_its_one_look(tmp_path):
     assert not (tmp_path / "shop.lock").exists()
 
 
+# `systemctl show` of a host whose instance units all run in the cgroup CGROUP (the
+# health checks ask it for the units' ControlGroup, to know whose their ports are).
+FAKE_SYSTEMCTL = """#!/bin/sh
+[ "$1" = show ] || exit 0
+while [ "$1" != -- ]; do shift; done
+shift
+for unit in "$@"; do
+    [ "$unit" = "$1" ] || echo
+    printf 'Id=%s\\nActiveState=active\\nSubState=running\\nNRestarts=0\\nControlGroup=%s\\n' "$unit" CGROUP
+done
+"""
+
+
+class Units:
+    """A real cgroup standing for the instance units' (the fake systemctl first on PATH
+    says they all run in it): a socket that a process in it holds is theirs. There is
+    no systemd here, so the test process starts that process, which only holds the
+    listening socket of a server of this process (as a forked worker would), and moves
+    it into the cgroup."""
+
+    def __init__(self, tmp_path, monkeypatch):
+        root = Path("/sys/fs/cgroup")
+        # Where the health checks look for a unit's cgroup: the hybrid host's unified
+        # tree, else a cgroup v2 root.
+        base = root / "unified" if (root / "unified" / "cgroup.procs").exists() else root
+        self.cgroup = "/procfile-functional-%d" % os.getpid()
+        self.path = base / self.cgroup.strip("/")
+        try:
+            self.path.mkdir()
+        except OSError as exc:
+            pytest.skip("cannot make a cgroup here (%s): the units' cgroup is needed" % exc)
+        self.holders = []
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        systemctl = bin_dir / "systemctl"
+        systemctl.write_text(FAKE_SYSTEMCTL.replace("CGROUP", self.cgroup))
+        systemctl.chmod(0o755)
+        monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+
+    def own(self, server):
+        """SERVER's port is the units' from now on."""
+        holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                                  pass_fds=[server.socket.fileno()])
+        self.holders.append(holder)
+        try:
+            (self.path / "cgroup.procs").write_text(str(holder.pid))
+        except OSError as exc:
+            pytest.skip("cannot move a process into a cgroup here (%s)" % exc)
+
+    def close(self):
+        for holder in self.holders:
+            holder.kill()
+            holder.wait()
+        # Empty once its processes are reaped; the kernel may take a moment to say so.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+
+@pytest.fixture(name="units")
+def fixture_units(tmp_path, monkeypatch):
+    units = Units(tmp_path, monkeypatch)
+    yield units
+    units.close()
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response({"/ok": 200, "/moved": 302, "/bad": 500}.get(self.path, 404))
@@ -123,12 +195,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(name="server")
-def fixture_server():
+def fixture_server(units):
+    """The port of a server that is the units' (see Units)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    units.own(server)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_address[1]
     server.shutdown()
+    server.server_close()
 
 
 def test_health_passes_on_2xx_and_3xx_without_following_redirects(server):
@@ -163,7 +238,26 @@ def test_health_wants_an_exact_status_when_given(server):
     assert rc != 0 and "HTTP status 302" in result["msg"]
 
 
-def test_health_retries_until_the_instance_answers():
+def test_health_fails_on_a_port_another_process_listens_on(units):
+    """The server answers 200, but it is this test process's, not the units' (no
+    process of their cgroup holds it): the check fails, naming the process."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        rc, result = module("procfile_health", {"app": "shop", "base_port": port - 1,
+                                                "instances": {"web": [1]},
+                                                "checks": {"web": {"path": "/ok", "timeout": 1}}},
+                            check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert rc != 0
+    assert "shop-web@1.service (http://127.0.0.1:%d/ok): port %d is not shop-web@1.service's: " \
+           "PID %d (" % (port, port, os.getpid()) in result["msg"], result["msg"]
+
+
+def test_health_retries_until_the_instance_answers(units):
     # The first two connections are dropped without an answer, as by an app that is still
     # starting. Counting connections, not sleeping, keeps the test independent of how
     # long Ansible takes to start the module on a busy machine.
@@ -175,6 +269,7 @@ def test_health_retries_until_the_instance_answers():
             return len(connections) > 2
 
     server = Starting(("127.0.0.1", 0), Handler)
+    units.own(server)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         port = server.server_address[1]
@@ -183,6 +278,7 @@ def test_health_retries_until_the_instance_answers():
                                                "checks": {"web": {"path": "/ok", "timeout": 20}}})
     finally:
         server.shutdown()
+        server.server_close()
     assert len(connections) == 3
     # Two failed probes, each followed by the module's half-second pause.
     assert result["healthy"][0]["seconds"] >= 1

@@ -7,7 +7,8 @@ written once.
   properties, and records every call that would change something (the states of
   procfile_instances, procfile_remove); enable() makes its enabled links.
 - HostModule: the real commands (systemd-analyze verify).
-- Instances: real HTTP servers on the instances' ports, for the health checks.
+- Instances: real HTTP servers on the instances' ports, for the health checks; with
+  fake_cgroups, the units' cgroups hold this test process, which holds their ports.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -57,10 +58,27 @@ class FakeModule:
         raise Failed(kwargs["msg"])
 
 
+# The cgroup of every unit of the fake systemd, unless its SHOW says otherwise: the one
+# cgroup of the fake tree (see fake_cgroups), which holds this test process, so that the
+# Instances' servers are their units' own (health.PortOwners).
+FAKE_CGROUP = "/procfile-test.slice/instances.scope"
+
+
+def fake_cgroups(root, cgroups):
+    """A cgroup tree under ROOT laid out as on a hybrid host (health.CGROUP_ROOT):
+    CGROUPS {cgroup path: [PID]}."""
+    for cgroup, pids in cgroups.items():
+        path = os.path.join(root, "unified", cgroup.strip("/"))
+        os.makedirs(path, exist_ok=True)
+        with open(os.path.join(path, "cgroup.procs"), "w") as procs:
+            procs.write("".join("%d\n" % pid for pid in pids))
+
+
 class FakeSystemd(FakeModule):
     """systemctl answered by a fake systemd: LOADED {unit: ActiveState} for list-units,
-    SHOW {unit: {property: value}} for show. Every other call is recorded without the
-    binary (["stop", "--", unit]) and succeeds."""
+    SHOW {unit: {property: value}} for show (and ControlGroup FAKE_CGROUP when asked for
+    and not in SHOW). Every other call is recorded without the binary (["stop", "--",
+    unit]) and succeeds."""
 
     def __init__(self, loaded, check_mode=False, show=None, diff=False):
         FakeModule.__init__(self, check_mode=check_mode, diff=diff)
@@ -74,8 +92,10 @@ class FakeSystemd(FakeModule):
                               for u, s in sorted(self.loaded.items())), ""
         if args[0] == "show":
             units = args[args.index("--") + 1:]
+            cgroup = {"ControlGroup": FAKE_CGROUP} if "ControlGroup" in args[1] else {}
             return 0, "\n\n".join("Id=%s\n%s" % (u, "\n".join(
-                "%s=%s" % kv for kv in sorted(self.show.get(u, {}).items()))) for u in units), ""
+                "%s=%s" % kv for kv in sorted(dict(cgroup, **self.show.get(u, {})).items())))
+                for u in units), ""
         self.calls.append(args)
         return 0, "", ""
 

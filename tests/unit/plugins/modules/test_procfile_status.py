@@ -21,6 +21,7 @@ from ansible_collections.procfile.systemd.tests.unit.plugins.fake_module import 
     FakeSystemd,
     Instances,
     enable,
+    fake_cgroups,
     free_base_port,
 )
 
@@ -137,6 +138,21 @@ def test_health_is_passing_or_failing_for_checked_types_and_null_otherwise(shop)
     assert rows["shop-worker@3.service"]["health"] is None
     _data, rows = read(shop)
     assert all(r["health"] is None and r["health_error"] is None for r in rows.values())
+
+
+def test_an_instance_whose_port_another_process_holds_is_failing_and_says_which(shop, fake_cgroup_root):
+    """web@1's unit runs its main process in a cgroup of its own; the server on its port,
+    which answers 200, is this test process's: another app's, as far as web@1 goes."""
+    cgroup = "/system.slice/shop-web@1.service"
+    shop["show"]["shop-web@1.service"]["ControlGroup"] = cgroup
+    fake_cgroups(fake_cgroup_root, {cgroup: [int(shop["show"]["shop-web@1.service"]["MainPID"])]})
+    _data, rows = read(shop, checks={"web": CHECK})
+    row = rows["shop-web@1.service"]
+    assert row["health"] == "failing"
+    assert row["health_error"].startswith("port %d is not shop-web@1.service's: PID %d (" % (
+        shop["base"] + 1, os.getpid())), row["health_error"]
+    # web@2's port is its own: its own answer counts.
+    assert rows["shop-web@2.service"]["health_error"] == "HTTP status 500"
 
 
 def test_a_stopped_instance_is_not_probed(shop):
