@@ -16,7 +16,7 @@ description:
   - Fails unless O(path), every directory above it and every directory below it can be
     changed by root alone (root-owned, not writable by group or others, or sticky), and no
     link on the way or inside was made by another user. O(path) need not exist yet.
-  - A link inside that root made is followed, as a copy would follow it: where it leads
+  - A link inside that root made is followed, as a copy would follow it; where it leads
     (its directory and the tree below it) must be root's alone too.
   - Run it before a step that writes into O(path) as root and follows paths there, such
     as M(ansible.builtin.copy) of a whole directory. A user who could change a directory
