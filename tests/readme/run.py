@@ -105,8 +105,13 @@ class Run:
                               capture_output=capture).stdout
 
     def ssh(self, command):
+        """COMMAND's output on the server. A failed command (or ssh) stops the test: an
+        empty answer would pass checks such as "paused: nothing runs" with nothing read."""
         res = subprocess.run(SANDBOX + ["ssh", self.args.server, command], text=True,
                              capture_output=True, check=False)
+        if res.returncode != 0:
+            raise RuntimeError("readme test: on %s, %r failed (exit %d): %s"
+                               % (self.args.server, command, res.returncode, res.stderr[-2000:]))
         return res.stdout.strip()
 
     def active(self):
@@ -123,8 +128,16 @@ class Run:
         m = re.search(r"^%s\s*:.*?changed=(\d+)" % re.escape(self.args.server), output, flags=re.M)
         return int(m.group(1)) if m else None
 
-    def checks_after(self, command, output):
-        """What the README promises of COMMAND, looked at on the server."""
+    def shop_footprint(self):
+        """(shop's unit files, whether its environment file is there, its running instances)."""
+        units = self.ssh("grep -lx 'X-ProcfileApp=shop' /etc/systemd/system/*.service "
+                         "/etc/systemd/system/*.target || true").split()
+        secrets = self.ssh("test -e /etc/procfile-systemd/shop/environment && echo present || echo gone")
+        return units, secrets, self.active()
+
+    def checks_after(self, command, output, before=None):
+        """What the README promises of COMMAND, looked at on the server; BEFORE: shop's
+        footprint before a removal ran."""
         if "procfile_source=./app" in command:
             self.check(len(self.active()) == 3, "first deploy: web 2 + worker 1 running: %s" % self.active())
             home = self.ssh("getent passwd shop | cut -d: -f6; stat -c '%U:%G %a' /var/lib/shop; "
@@ -162,6 +175,15 @@ class Run:
                        "the one-off's unit is gone")
         if "--tags restart" in command:
             self.check(len(self.active()) == 4, "restarted, still 4 running: %s" % self.active())
+        if "--tags remove" in command:
+            after = self.shop_footprint()
+            if "--check" in command:
+                self.check(after == before, "--check: nothing removed (before %s, after %s)"
+                           % (before, after))
+            else:
+                self.check(after == ([], "gone", []),
+                           "removed: no unit of shop, no environment file, nothing running: %s"
+                           % (after,))
 
     # ------------------------------------------------------------------ run
     def main(self):
@@ -187,6 +209,8 @@ class Run:
                 if self.args.dry and line.startswith("ansible-playbook"):
                     line = line.split("  #")[0].rstrip() + " --syntax-check"
                 print("$ " + line, flush=True)
+                before = (self.shop_footprint() if "--tags remove" in line and not self.args.dry
+                          else None)
                 t0 = time.monotonic()
                 res = subprocess.run(["bash", "-c", line], cwd=self.project, env=self.env,
                                      text=True, capture_output=True, check=False)
@@ -195,7 +219,7 @@ class Run:
                 if res.returncode != 0 or self.args.verbose:
                     print(output[-4000:], flush=True)
                 if res.returncode == 0 and not self.args.dry and line.startswith("ansible-playbook"):
-                    self.checks_after(command, output)
+                    self.checks_after(command, output, before)
                     if "[WARNING]" in output:
                         print("   (warnings) " + " | ".join(
                             line for line in output.splitlines() if "[WARNING]" in line), flush=True)

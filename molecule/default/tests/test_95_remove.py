@@ -26,9 +26,14 @@ def folded(out):
 
 
 def shop_unit_files(host):
-    """The unit files that carry shop's ownership marker (exactly X-ProcfileApp=shop)."""
-    out = host.run("grep -lx 'X-ProcfileApp=shop' %s/*.service %s/*.target", UNIT_DIR, UNIT_DIR).stdout
-    return sorted(path.rsplit("/", 1)[1] for path in out.split())
+    """The unit files that carry shop's ownership marker (exactly X-ProcfileApp=shop).
+    Every caller reads them while shop is deployed: an empty list (or a grep that failed
+    rather than found nothing) would let the checks built on it pass with nothing checked."""
+    res = host.run("grep -lx 'X-ProcfileApp=shop' %s/*.service %s/*.target", UNIT_DIR, UNIT_DIR)
+    assert res.rc == 0, "grep found no unit of shop (rc %d): %s" % (res.rc, res.stderr)
+    files = sorted(path.rsplit("/", 1)[1] for path in res.stdout.split())
+    assert "shop.target" in files and "shop-web@.service" in files, files
+    return files
 
 
 def shop_name_re(unit_files):
