@@ -42,6 +42,14 @@ def input_errors(inputs):
         inputs.get("defaults"), inputs.get("shell", "/bin/sh"), inputs.get("paths"))
 
 
+def release_errors(inputs):
+    """The problems of procfile_source, procfile_source_exclude, procfile_keep_releases,
+    procfile_revision (as a release's name) and procfile_rollback_to."""
+    return validate.release_errors(
+        inputs["root"], inputs["source"], inputs["exclude"], inputs["keep"], inputs["revision"],
+        inputs["rollback_to"], inputs["writable_dirs"])
+
+
 def unit_value(value, variable, specifiers=False):
     """VALUE as the value of a unit file setting (see units.unit_value); a value that
     cannot be one fails the render, naming VARIABLE."""
@@ -170,6 +178,7 @@ class FilterModule(object):
             "env_file_value": env_file_value,
             "input_errors": input_errors,
             "app_errors": app_errors,
+            "release_errors": release_errors,
             "unit_value": unit_value,
             "instance_counts": instance_counts,
             "lock_is_stale": lock_is_stale,

@@ -15,6 +15,7 @@ import os
 import time
 
 from ansible_collections.procfile.systemd.plugins.module_utils import dyno
+from ansible_collections.procfile.systemd.plugins.module_utils import release as rel
 from ansible_collections.procfile.systemd.plugins.module_utils.app_install import install
 from ansible_collections.procfile.systemd.plugins.module_utils.files import read_text, write_atomic
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
@@ -34,6 +35,10 @@ from ansible_collections.procfile.systemd.plugins.module_utils.proc import START
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import rolling_restart
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import Upstreams
+from ansible_collections.procfile.systemd.plugins.module_utils.versions import (
+    appended,
+    read_history,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     instance_name,
     target_name,
@@ -273,10 +278,31 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
         start, enable, restart, restart_why = [], [], [], {}
     daemon_reload = any(s.get("NeedDaemonReload") == "yes" for s in states.values())
     record = p["fingerprint"] is not None and p["fingerprint"] != released
+    # Releases (procfile_source): `current` goes to the deployed release here, after the
+    # release phase, and the instances that ran the previous one restart into it.
+    release_p = p.get("release") or None
+    switch = None
+    if release_p:
+        was = rel.current_revision(release_p["root"])
+        if was != release_p["revision"]:
+            switch = (was, release_p["revision"])
+            if not module.check_mode and not rel.is_complete(
+                    os.path.join(release_p["root"], rel.RELEASES), release_p["revision"]):
+                module.fail_json(msg="release %s is not complete in %s/%s: nothing was switched"
+                                     % (release_p["revision"], release_p["root"], rel.RELEASES))
+            if paused is None:
+                why = "its release changed to %s" % release_p["revision"]
+                for t in types:
+                    for u in wanted_units[t]:
+                        if u in running and u not in restart:
+                            restart.append(u)
+                            reasons.setdefault(t, why)
+                restart_why = dict((t, r) for t, r in reasons.items()
+                                   if any(u in restart for u in wanted_units.get(t, [])))
 
     result = dict(
         changed=bool(start or enable or surplus or restart or removed_types or daemon_reload
-                     or record or enable_target or start_target),
+                     or record or enable_target or start_target or switch),
         instances=after, before=before, start=start, stop=surplus, restart=restart,
         restart_reasons=restart_why,
         removed_types=removed_types, units=wanted_units, released_fingerprint=released,
@@ -298,14 +324,24 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
                                     if u in wanted_units[t])) for t in restart_why)
         after_text = describe(app, after) + "".join(
             "restart %s: %s (%s)\n" % (t, numbers[t], why) for t, why in sorted(restart_why.items()))
-        result["diff"] = dict(before=describe(app, before), after=after_text,
+        before_text = describe(app, before)
+        if switch:
+            before_text += "current -> %s\n" % ("%s/%s" % (rel.RELEASES, switch[0]) if switch[0] else "(none)")
+            after_text += "current -> %s/%s\n" % (rel.RELEASES, switch[1])
+        result["diff"] = dict(before=before_text, after=after_text,
                               before_header="%s instances" % app, after_header="%s instances" % app)
+    if switch:
+        result["release"] = dict(previous=switch[0], current=switch[1])
     if module.check_mode:
         return result
 
     # ---- apply, in the order that keeps the host consistent at every step
     if daemon_reload:
         host.run("daemon-reload")
+    if switch:
+        # Before any instance starts: new ones start in the new release; the running ones
+        # keep the one they started in until their turn in the roll below.
+        rel.switch_current(release_p["root"], switch[1])
     if surplus:
         # Out of the proxy's list (and the proxy reloaded) before they stop.
         leaving = dict((t, [n for n in present[t]
@@ -361,9 +397,89 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     result["upstream_files_removed"] = proxy.retire(gone)
     if record:
         write_atomic(p["fingerprint_file"], p["fingerprint"] + "\n", 0o600)
+    if release_p:
+        result["releases_removed"] = prune_releases(release_p["root"], release_p.get("keep") or 5)
+        result["changed"] = result["changed"] or bool(result["releases_removed"])
     if p["unlock"]:
         # The last step of a deploy: give the app's lock back (this run's, this acquisition's).
         result["unlocked_nonce"] = p["unlock"].get("nonce") if release(
             lock_path(p["lock_dir"], app), p["unlock"].get("token"), nonce=p["unlock"].get("nonce"),
             guard_held=True) else None
     return result
+
+
+def prune_releases(root, keep):
+    """Remove the releases beyond the KEEP most recently used, oldest first, never the one
+    `current` names nor one a process works in (its cwd), and the leftovers of killed
+    runs. Returns the revisions removed."""
+    releases_dir = os.path.join(root, rel.RELEASES)
+    releases = rel.complete_releases(releases_dir)
+    protected = set(rel.releases_in_use(releases_dir))
+    current = rel.current_revision(root)
+    if current:
+        protected.add(current)
+    removed = []
+    for revision in rel.prunable(releases, keep, protected):
+        rel.remove_tree(os.path.join(releases_dir, revision))
+        removed.append(revision)
+    for name in rel.leftovers(releases_dir):
+        rel.remove_tree(os.path.join(releases_dir, name))
+    return removed
+
+
+def rollback(module, host, app, owned_types, unit_dir, release_p, code_file, versions_file,
+             base_port, checks, max_unavailable, upstreams=None):
+    """Point `current` at the previous release (or release_p's rollback_to), record it as
+    the app's code (stamp and versions history), and restart the running instances into
+    it as state restart does: rolling behind the health checks."""
+    root = release_p["root"]
+    releases_dir = os.path.join(root, rel.RELEASES)
+    was = rel.current_revision(root)
+    if was is None:
+        module.fail_json(msg="%s has no current release in %s (deploy with procfile_source "
+                             "first): nothing to roll back. Nothing was changed." % (app, root))
+    releases = rel.complete_releases(releases_dir)
+    wanted = release_p.get("rollback_to") or ""
+    history = read_history(versions_file) if versions_file else []
+    if wanted:
+        problem = rel.revision_error(wanted)
+        if problem or wanted not in releases:
+            module.fail_json(msg="procfile_rollback_to %s: no such release on this host (it has: %s). "
+                                 "Nothing was changed." % (wanted, ", ".join(sorted(releases)) or "none"))
+        target = wanted
+    else:
+        target = rel.previous_release(history, was, releases)
+        if target is None:
+            module.fail_json(msg="%s has no previous release on this host to roll back to (it has: "
+                                 "%s, the current one). Nothing was changed."
+                                 % (app, ", ".join(sorted(releases)) or "none"))
+    if target == was:
+        return dict(changed=False, release=dict(previous=was, current=target), restart=[],
+                    msg="%s: already on release %s" % (app, target))
+    result = dict(changed=True, release=dict(previous=was, current=target),
+                  msg="%s: rolled back from release %s to %s" % (app, was, target))
+    if module._diff:
+        result["diff"] = dict(before_header=os.path.join(root, rel.CURRENT),
+                              after_header=os.path.join(root, rel.CURRENT),
+                              before="current -> %s/%s\n" % (rel.RELEASES, was),
+                              after="current -> %s/%s\n" % (rel.RELEASES, target))
+    if module.check_mode:
+        result["msg"] = "%s: would roll back from release %s to %s" % (app, was, target)
+        return result
+    rel.switch_current(root, target)
+    # The code stamp: instances started before it are stale, and the next deploy of the
+    # newer revision is a new revision again (it restarts them, without a release phase:
+    # that release's fingerprint is still the one recorded).
+    if code_file:
+        write_atomic(code_file, target + "\n", 0o600)
+    if versions_file:
+        text = appended(history, target, time.time())
+        if text:
+            write_atomic(versions_file, text, 0o600)
+    restarted = restart(module, host, app, owned_types, unit_dir, [], base_port, checks,
+                        max_unavailable, upstreams)
+    restarted.update(changed=True, release=result["release"],
+                     msg="%s; %s" % (result["msg"], restarted["msg"]))
+    if "diff" in result:
+        restarted["diff"] = result["diff"]
+    return restarted

@@ -348,3 +348,32 @@ def upstream_clashes(settings):
             paths.setdefault(upstream["path"], []).append(t)
     return ["procfile_process_settings: types %s share the upstream file %s; give each its own"
             % (" and ".join(ts), path) for path, ts in sorted(paths.items()) if len(ts) > 1]
+
+
+def release_errors(root, source, exclude, keep, revision, rollback_to, writable_dirs):
+    """The release variables' problems (procfile_source and the variables that go with
+    it), each naming its variable: checked on the controller before the first change."""
+    from ansible_collections.procfile.systemd.plugins.module_utils.release import revision_error
+    errors = []
+    if not isinstance(source, str):
+        errors.append("procfile_source must be a path on the controller (a directory or a "
+                      ".tar.gz), or empty")
+    if not isinstance(exclude, list) or not all(isinstance(p, str) and p.strip("/") for p in exclude):
+        errors.append("procfile_source_exclude must be a list of glob patterns (.git, *.pyc, "
+                      "log/*.log), none empty")
+    if not _is_int(keep) or keep < 1:
+        errors.append("procfile_keep_releases %r: a whole number of releases to keep, 1 or more"
+                      % (keep,))
+    for variable, value in (("procfile_revision", revision), ("procfile_rollback_to", rollback_to)):
+        if value not in ("", None) and (source or variable == "procfile_rollback_to"):
+            problem = revision_error(str(value))
+            if problem:
+                errors.append("%s: %s" % (variable, problem))
+    if source and isinstance(root, str) and root:
+        for d in writable_dirs or []:
+            for inside in (root + "/releases", root + "/current"):
+                if isinstance(d, str) and (d == inside or d.startswith(inside + "/")):
+                    errors.append("procfile_writable_dirs entry %r is inside %s: a release is "
+                                  "never writable by the app; keep its data outside releases/ "
+                                  "(e.g. %s/shared or /var/lib/<app>)" % (d, inside, root))
+    return errors

@@ -42,10 +42,15 @@ options:
         recorded instances and removes the record; while a record exists, V(apply)
         updates nothing but units and starts nothing.
       - V(restart) restarts the running instances (of the types in O(restart), or all).
+      - V(rollback) points O(release)'s C(current) link at the previous release (the one
+        the versions history in O(versions_file) had before the current one, that is still
+        complete on the host) or at O(release)'s C(rollback_to), records that revision in
+        O(code_file) and O(versions_file), and restarts the running instances as
+        V(restart) does. Refused, changing nothing, when there is no such release.
       - V(pause), V(resume) and V(restart) work on the types the host has; O(types) is
         not used.
     type: str
-    choices: [apply, pause, resume, restart]
+    choices: [apply, pause, resume, restart, rollback]
     required: true
   restart:
     description:
@@ -113,6 +118,21 @@ options:
         if one does not. O(state=restart) takes PORT's base from the installed units.
     type: dict
     default: {}
+  release:
+    description:
+      - Releases of the app's code (C(procfile_source)), as C(root) (C(procfile_root)),
+        C(revision) and C(keep) for O(state=apply), C(root) and C(rollback_to) (a revision,
+        or empty for the previous one) for O(state=rollback).
+      - With O(state=apply), C(root)C(/current) is switched to C(releases/<revision>) (a
+        new link renamed over the old one) before any instance starts, and every running
+        instance restarts into it, rolling where the type rolls; instances not restarted
+        yet keep the release they started in. Once everything is applied, the releases
+        beyond the C(keep) most recently used are removed, never the current one nor one
+        that a process works in.
+    type: dict
+  versions_file:
+    description: With O(state=rollback), the app's versions history, which gets the revision rolled back to.
+    type: path
   unlock:
     description:
       - With O(state=apply), the C(token) and C(nonce) of this run's lock
@@ -231,6 +251,16 @@ upstream_files_removed:
   returned: with state=apply, when the run got that far
   type: list
   elements: str
+release:
+  description: The release C(current) names after the run (C(current)) and the one it named before (C(previous)).
+  returned: when O(release) switched it (or would), and with state=rollback
+  type: dict
+  sample: {previous: 9d0e7b3a1c2f, current: 4f2a9c1b0d3e}
+releases_removed:
+  description: The releases removed by O(release)'s C(keep).
+  returned: with state=apply and O(release)
+  type: list
+  elements: str
 problems:
   description: The upstream files refused (someone other than root could change their directory).
   returned: when an upstream file is refused
@@ -277,6 +307,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
     pause,
     restart,
     resume,
+    rollback,
 )
 
 
@@ -306,8 +337,17 @@ def _restart(module, host, app, p, owned):
                    p["max_unavailable"], p["upstreams"])
 
 
+def _rollback(module, host, app, p, owned):
+    mine, types = _installed(owned, app)
+    if not p["release"] or not p["release"].get("root"):
+        module.fail_json(msg="state rollback needs release.root (procfile_root)")
+    return rollback(module, host, app, types, p["unit_dir"], p["release"], p["code_file"],
+                    p["versions_file"], mine.get("base_port") or p["base_port"], p["health_checks"],
+                    p["max_unavailable"], p["upstreams"])
+
+
 # One function per state (the option's choices, in this order); each returns the result.
-STATES = dict(apply=_apply, pause=_pause, resume=_resume, restart=_restart)
+STATES = dict(apply=_apply, pause=_pause, resume=_resume, restart=_restart, rollback=_rollback)
 
 
 def run_module():
@@ -325,6 +365,8 @@ def run_module():
             env_file=dict(type="path"),
             fingerprint_file=dict(type="path"),
             fingerprint=dict(type="str"),
+            release=dict(type="dict"),
+            versions_file=dict(type="path"),
         ),
         required_if=[("state", "pause", ["state_file"]), ("state", "resume", ["state_file"])],
         supports_check_mode=True,

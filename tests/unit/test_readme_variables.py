@@ -1,7 +1,7 @@
 """The README's variables table lists every public variable, and nothing else: the role's
 (meta/argument_specs.yml, which test_argument_specs.py keeps in step with
 defaults/main.yml) and the playbook's own (procfile_* in playbooks/deploy.yml that the
-role does not define, such as procfile_source, procfile_hosts and procfile_serial)."""
+role does not define, such as procfile_hosts and procfile_serial)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,7 +17,7 @@ README = ROOT / "README.md"
 OPTIONS = yaml.safe_load((ROOT / "roles" / "procfile" / "meta" / "argument_specs.yml").read_text())[
     "argument_specs"]["main"]["options"]
 # Playbook-level variables the playbook may not mention by name (a play keyword's value).
-PLAYBOOK_VARIABLES = {"procfile_source", "procfile_hosts", "procfile_serial"}
+PLAYBOOK_VARIABLES = {"procfile_hosts", "procfile_serial"}
 NAME = re.compile(r"`(procfile_[a-z0-9_]+)`")
 
 
