@@ -64,7 +64,16 @@ def render(app, process, settings_=None, **role_vars):
         _procfile_target=app + ".target",
         _procfile_env_file="/etc/procfile-systemd/%s/environment" % app,
     )
-    return TEMPLATE.render(**variables)
+    return TEMPLATE.render(**derive_paths(variables))
+
+
+def derive_paths(variables):
+    """The working directory and the Procfile's name, as the role derives them from
+    procfile_root and __procfile_info (no releases here)."""
+    variables = dict(variables)
+    for name in ("_procfile_releases", "_procfile_workdir", "_procfile_procfile_shown"):
+        variables[name] = derived(name, variables)
+    return variables
 
 
 def verify(tmp_path, units):
@@ -361,8 +370,8 @@ def test_a_line_break_in_any_value_fails_the_render_naming_it(variable, value):
                      __procfile_info={"procfile": "/srv/shop/Procfile"}, ansible_managed="x",
                      _procfile_target="shop.target",
                      _procfile_env_file="/etc/procfile-systemd/shop/environment")
-    assert "ExecStartPre" not in TEMPLATE.render(**variables)
+    assert "ExecStartPre" not in TEMPLATE.render(**derive_paths(variables))
     variables[variable] = value
     with pytest.raises(Exception) as failed:
-        TEMPLATE.render(**variables)
+        TEMPLATE.render(**derive_paths(variables))
     assert "would end the unit file's line" in str(failed.value) or "backslash" in str(failed.value)
