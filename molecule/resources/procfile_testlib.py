@@ -148,6 +148,18 @@ def wait_for(predicate, timeout=10.0, interval=0.1):
     return predicate()
 
 
+def prober_lines(text):
+    """The lines a prober on the server wrote (molecule/default/files/roll/prober.py and
+    proxy_prober.py), which must end with its `end N` line counting them: a prober that
+    died or was stopped before the step ended fails the test instead of passing with the
+    few lines it wrote."""
+    lines = text.splitlines()
+    assert lines and lines[-1].startswith("end "), ("no end line: the prober did not run "
+                                                    "through the step", lines[-5:])
+    assert int(lines[-1].split()[1]) == len(lines) - 1, lines[-5:]
+    return lines[:-1]
+
+
 def boot_id(host):
     return host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
 

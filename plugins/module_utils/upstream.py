@@ -22,6 +22,11 @@ import stat
 import time
 
 from ansible_collections.procfile.systemd.plugins.module_utils.files import write_atomic_at
+from ansible_collections.procfile.systemd.plugins.module_utils.listeners import (
+    listening,
+    read_tables,
+    socket_inodes,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import parent_pid
 from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     UnsafePath,
@@ -136,6 +141,17 @@ def read_in(dir_fd, name, what):
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise UnsafePath("%s: exists and is not a regular file" % what)
         return handle.read().decode("utf-8", "replace")
+
+
+def _accepting(pids):
+    """The PIDS that hold a listening TCP socket (of any address): a proxy worker that
+    holds one can still accept a connection."""
+    if not pids:
+        return set()
+    listen = set()
+    for text in read_tables():
+        listen.update(inode for _address, _port, inode in listening(text))
+    return set(pid for pid in pids if socket_inodes([pid]) & listen)
 
 
 def _children(pid):
@@ -294,9 +310,16 @@ class Upstreams(object):
             rc, out, err = self.module.run_command([self.host.systemctl, "reload", unit])
             if rc != 0:
                 return "systemctl reload %s failed (rc %d): %s" % (unit, rc, (err or out).strip())
-            # The reload returns before the proxy runs its new workers: wait (bounded) until
-            # a new worker is there, so an instance stopped next is already out of the list.
+            # The reload returns before the proxy runs its new configuration: wait (bounded)
+            # until a new worker is there, and until no worker of the old configuration can
+            # accept a connection any more (nginx and HAProxy close an old worker's
+            # listening sockets when it starts its graceful exit; it then only finishes the
+            # requests it has). Until then an old worker may still route a new request by
+            # the old list, to an instance that is about to stop: nginx then retries it on
+            # another one, and a POST or a proxy without retries fails.
             deadline = time.time() + SETTLE_SECONDS
             while pid and before and time.time() < deadline and not (_children(pid) - before):
+                time.sleep(0.05)
+            while pid and before and time.time() < deadline and _accepting(before & _children(pid)):
                 time.sleep(0.05)
         return None

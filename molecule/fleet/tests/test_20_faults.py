@@ -100,14 +100,40 @@ def test_a_second_run_at_the_same_time_is_refused_and_changes_nothing(fleet):
     assert not web1.file(LOCK).exists
 
 
+# Outside /tmp: the release runs with a private /tmp (procfile_hardening).
+GATE = "/var/lib/fleet-release-gate"
+# The directory AnsiballZ unpacks a module into while it runs (on the server's /tmp).
+INSTALL_RUNNING = "ls -d /tmp/ansible_*procfile_install_payload_*"
+
+
 def test_with_lock_wait_the_second_run_waits_its_turn(fleet):
+    """The first run is held inside its release phase (a gate the test opens), with the
+    app's lock, while the second run's install module is seen running on the server:
+    it can only be waiting for the lock. Once the gate opens, both finish, the second
+    last. (A second run that came after the first had given the lock back never waited,
+    and passed the earlier version of this test all the same.)"""
     web1 = fleet["fleet-web-1"]
+    web1.run("rm -f %s", GATE)
+    assert web1.run(INSTALL_RUNNING).rc != 0
     first = background_playbook(DEPLOY, "--limit", "fleet-web-1", procfile_env="v2",
-                                procfile_environment=env(5, FLEET_START_DELAY=4))
-    wait_until(lambda: web1.file(LOCK).exists, 60, "the first run to take the lock")
-    _rc, _output = playbook(DEPLOY, "--limit", "fleet-web-1", procfile_env="v2",
-                            procfile_lock_wait=180, procfile_environment=env(6))
-    assert first.wait(180) == 0, first.stdout.read()[-4000:]
+                                procfile_environment=env(5, FLEET_RELEASE_GATE=GATE))
+    second = None
+    try:
+        wait_until(lambda: props(web1, "fleet-release.service", "ActiveState")["ActiveState"]
+                   == "activating", 120, "the first run's release to run")
+        assert web1.file(LOCK).exists
+        second = background_playbook(DEPLOY, "--limit", "fleet-web-1", procfile_env="v2",
+                                     procfile_lock_wait=180, procfile_environment=env(6))
+        wait_until(lambda: web1.run(INSTALL_RUNNING).rc == 0, 120,
+                   "the second run's install to wait for the lock on the server")
+        assert second.poll() is None and first.poll() is None
+    finally:
+        web1.run("touch %s", GATE)
+    first_output = first.communicate(timeout=300)[0]
+    assert first.returncode == 0, first_output[-4000:]
+    second_output = second.communicate(timeout=300)[0]
+    assert second.returncode == 0, second_output[-4000:]
+    web1.run("rm -f %s", GATE)
     # The second run went last, after the first had finished: its version runs.
     assert versions({"fleet-web-1": web1})["fleet-web-1"] == {"6/2"}
 
@@ -161,7 +187,10 @@ def test_an_unreachable_server_does_not_stop_the_others(fleet):
         rc, output = playbook(DEPLOY, check=False, procfile_env="v2", procfile_serial=0,
                               procfile_environment=env(8))
         assert rc == 4, output[-3000:]
-        assert "fleet-web-2" in output and "UNREACHABLE" in output
+        counts = recap(output)
+        assert counts["fleet-web-2"]["unreachable"] == 1, counts
+        assert all(c["unreachable"] == 0 and c["failed"] == 0 for name, c in counts.items()
+                   if name != "fleet-web-2"), counts
         up = versions({k: v for k, v in fleet.items() if k != "fleet-web-2"})
         assert all(v == {"8/2"} for v in up.values()), up
     finally:

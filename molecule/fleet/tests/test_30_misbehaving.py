@@ -47,7 +47,8 @@ def test_a_process_ignoring_sigterm_is_killed_after_its_stop_timeout(fleet):
     assert host.run("pgrep -u faulty -x sh | wc -l").stdout.strip() == "1"
 
     host.check_output("systemctl start faulty-stubborn@1.service")
-    _rc, output = deploy_faulty("-v", crashy_count=0, stubborn_count=0)
+    cursor = host.check_output("journalctl -n 1 -o cat --show-cursor").split("-- cursor: ")[-1].strip()
+    deploy_faulty(crashy_count=0, stubborn_count=0)
     assert host.run("pgrep -u faulty").stdout.strip() == ""
     for n in (1, 2):
         p = props(host, "faulty-stubborn@%d.service" % n, "ActiveState", "UnitFileState",
@@ -55,8 +56,13 @@ def test_a_process_ignoring_sigterm_is_killed_after_its_stop_timeout(fleet):
         # Scaled to 0: stopped and disabled, each bounded by its own 3 s stop timeout.
         assert (p["ActiveState"], p["UnitFileState"], p["TimeoutStopUSec"]) == \
             ("inactive", "disabled", "3s"), (n, p)
-    # Both were stopped by one systemctl call (the module's `stop` list), so their
-    # timeouts ran side by side: the deploy waited one stop timeout, not one per instance.
-    apply = output.split("TASK [procfile.systemd.procfile : Apply the instance counts]")[1]
-    stop = apply.split("stop:", 1)[1].split(":", 1)[0]
-    assert "faulty-stubborn@1.service" in stop and "faulty-stubborn@2.service" in stop, apply[:3000]
+    # Both were stopped by one systemctl call, so their timeouts ran side by side (the
+    # deploy waited one stop timeout, not one per instance): systemd's journal shows both
+    # stops begun before either timed out. One call per instance, each waiting for its
+    # stop, would show the first timing out before the second began.
+    lines = host.check_output("journalctl --no-pager -o cat --after-cursor %s "
+                              "-u faulty-stubborn@1.service -u faulty-stubborn@2.service",
+                              cursor).splitlines()
+    begun = [i for i, line in enumerate(lines) if line.startswith("Stopping ") and "stubborn" in line]
+    timed_out = [i for i, line in enumerate(lines) if "State 'stop-sigterm' timed out" in line]
+    assert len(begun) == 2 and len(timed_out) == 2 and max(begun) < min(timed_out), lines

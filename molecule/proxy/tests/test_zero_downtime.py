@@ -2,17 +2,22 @@
 2 s before it listens (molecule/default/files/roll), with a health check and an
 upstream file. While each step runs, one prober sends requests through nginx one after
 another (about 30 a second) and another tries every instance's port directly, round
-after round. Every step must leave zero failed requests through nginx and at least one
-live instance in every direct round. The tests count requests and rounds; they never
-compare durations.
+after round. Every step must leave zero failed requests through nginx, no request that
+nginx sent to an instance that was not serving (its log of every request's upstream
+attempts: a retry on a second instance is a failure, though the client got a 200), and
+at least one live instance in every direct round; after each step, the instances that
+answer through nginx are exactly those its list holds. The tests count requests and
+rounds; they never compare durations.
 """
 
 import pytest
-from procfile_testlib import playbook, props, recap_changed
+from procfile_testlib import playbook, prober_lines, props, recap_changed
 
 ROOT = "/srv/roll"
 BASE_PORT = 7600
 UPSTREAM = "/etc/nginx/conf.d/roll-web.conf"
+# Written by the site (converge.yml): "$status $upstream_addr $upstream_status" a request.
+UPSTREAM_LOG = "/var/log/nginx/roll-upstreams.log"
 SETTINGS = {"web": {"health_check": {"path": "/", "timeout": 30},
                     "upstream": {"path": UPSTREAM}}}
 PORTS = ",".join(str(BASE_PORT + n) for n in range(1, 6))
@@ -27,14 +32,33 @@ def deploy(*args, check=True, **extra):
     return playbook("deploy.yml", *args, check=check, **settings)
 
 
+def log_size(host):
+    return int(host.check_output("stat -c %%s %s 2>/dev/null || echo 0", UPSTREAM_LOG))
+
+
+def upstream_attempts(host, since):
+    """nginx's log lines of the requests since byte SINCE of its upstream log."""
+    return host.check_output("tail -c +%s %s", str(since + 1), UPSTREAM_LOG).splitlines()
+
+
+def sent_elsewhere(attempts):
+    """The requests nginx did not answer from the first instance it tried: tried on a
+    second one (an error on the first: "200 127.0.0.1:7601, 127.0.0.1:7602 502, 200"), or
+    answered with anything but 200."""
+    return [line for line in attempts if "," in line or line.split()[:1] != ["200"]
+            or line.split()[-1:] != ["200"]]
+
+
 class Probers:
     """Requests through nginx, and direct rounds over every port, while a step runs."""
 
     def __init__(self, host):
         self.host = host
+        self.attempts = []
 
     def __enter__(self):
         self.host.run("rm -f %s.*", OUT)
+        self.since = log_size(self.host)
         for unit, command in (
                 ("zd-proxy", "python3 %s/proxy_prober.py http://127.0.0.1/ %s.proxy %s.stop"
                  % (ROOT, OUT, OUT)),
@@ -50,22 +74,53 @@ class Probers:
     def __exit__(self, *exc):
         self.host.run("touch %s.stop", OUT)
         for unit in ("zd-proxy", "zd-direct"):
-            self.host.run("for i in $(seq 200); do systemctl is-active -q %s || break; "
+            self.host.run("for i in $(seq 600); do systemctl is-active -q %s || break; "
                           "sleep 0.1; done; systemctl stop %s; systemctl reset-failed %s",
                           unit, unit, unit)
+        self.attempts = upstream_attempts(self.host, self.since)
 
     def proxied(self):
-        return self.host.check_output("cat %s.proxy", OUT).splitlines()
+        return prober_lines(self.host.check_output("cat %s.proxy", OUT))
 
     def direct(self):
-        return [int(n) for n in self.host.check_output("cat %s.direct", OUT).split()]
+        return [int(n) for n in prober_lines(self.host.check_output("cat %s.direct", OUT))]
 
-    def assert_nothing_dropped(self):
+    def assert_nothing_sent_elsewhere(self):
         answers = self.proxied()
         failed = [a for a in answers if a != "200"]
         assert len(answers) >= 20 and not failed, (len(answers), failed[:20])
+        # Every request the prober sent is in nginx's log, each tried on one instance only.
+        assert len(self.attempts) >= len(answers), (len(self.attempts), len(answers))
+        elsewhere = sent_elsewhere(self.attempts)
+        assert not elsewhere, (len(elsewhere), len(self.attempts), elsewhere[:20])
+
+    def assert_nothing_dropped(self):
+        self.assert_nothing_sent_elsewhere()
         rounds = self.direct()
         assert len(rounds) >= 20 and 0 not in rounds, rounds
+
+
+ANSWERING = """
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+for _ in range(int(sys.argv[1])):
+    print(opener.open("http://127.0.0.1/", timeout=30).read().decode().split()[0])
+"""
+
+
+def answering(host, numbers):
+    """The instances that answer through nginx: enough requests that each of nginx's
+    workers, cycling through its list, reaches every instance listed in NUMBERS."""
+    out = host.check_output("python3 -c %s %s", ANSWERING, str(6 * max(len(numbers), 1)))
+    return set(out.split())
+
+
+def assert_nginx_serves_its_list(host):
+    """What nginx has loaded, compared with the file: the instances answering through it
+    are exactly those the upstream file lists."""
+    numbers = listed(host)
+    assert numbers
+    assert answering(host, numbers) == set("web.%d" % n for n in numbers)
 
 
 def pids(host, numbers):
@@ -83,10 +138,12 @@ def listed(host):
 def test_the_upstream_lists_the_three_instances_and_nginx_serves_them(host):
     assert listed(host) == [1, 2, 3]
     assert "upstream roll_web {" in host.file(UPSTREAM).content_string
-    seen = set(host.check_output("for i in $(seq 12); do python3 -c \"import urllib.request;"
-                                 "print(urllib.request.urlopen('http://127.0.0.1/').read()"
-                                 ".decode().split()[0])\"; done").split())
-    assert seen == {"web.1", "web.2", "web.3"}
+    assert_nginx_serves_its_list(host)
+    # The log the probers' checks read has a line per request, with its one attempt.
+    since = log_size(host)
+    answering(host, [1, 2, 3])
+    attempts = upstream_attempts(host, since)
+    assert len(attempts) == 18 and not sent_elsewhere(attempts), attempts
 
 
 def test_a_deploy_that_changes_the_environment_drops_no_request(host):
@@ -97,15 +154,20 @@ def test_a_deploy_that_changes_the_environment_drops_no_request(host):
     after = pids(host, (1, 2, 3))
     assert all(after[n] != before[n] for n in (1, 2, 3))
     assert listed(host) == [1, 2, 3]
+    assert_nginx_serves_its_list(host)
     _rc, out = deploy(procfile_environment={"GREETING": "hello"})
     assert recap_changed(out) == 0
 
 
 def test_restart_drops_no_request(host):
+    before = pids(host, (1, 2, 3))
     with Probers(host) as probers:
-        _rc, out = deploy("--tags", "restart", procfile_environment={"GREETING": "hello"})
-    assert "roll: restarted 3 instances" in out
+        deploy("--tags", "restart", procfile_environment={"GREETING": "hello"})
+    # Restarted: new main processes (not the product's own message).
+    after = pids(host, (1, 2, 3))
+    assert all(after[n] not in (before[n], "0") for n in (1, 2, 3)), (before, after)
     probers.assert_nothing_dropped()
+    assert_nginx_serves_its_list(host)
 
 
 @pytest.mark.parametrize("count", [5, 1, 3])
@@ -114,6 +176,7 @@ def test_scaling_drops_no_request(host, count):
         deploy(web_count=count, procfile_environment={"GREETING": "hello"})
     probers.assert_nothing_dropped()
     assert listed(host) == list(range(1, count + 1))
+    assert_nginx_serves_its_list(host)
 
 
 def test_a_version_that_fails_its_check_drops_no_request(host):
@@ -127,35 +190,76 @@ def test_a_version_that_fails_its_check_drops_no_request(host):
                          procfile_process_settings={"web": dict(
                              SETTINGS["web"], health_check={"path": "/", "timeout": 5})})
     assert rc != 0 and "roll-web@1.service" in out
-    answers = probers.proxied()
-    assert len(answers) >= 20 and set(answers) == {"200"}, [a for a in answers if a != "200"][:20]
+    probers.assert_nothing_sent_elsewhere()
     assert pids(host, (2, 3)) == before
     assert listed(host) == [2, 3]
+    assert_nginx_serves_its_list(host)
     host.check_output("echo v3 > %s/VERSION", ROOT)
     with Probers(host) as probers:
         deploy(procfile_revision="v3", procfile_environment={"GREETING": "hello"})
     probers.assert_nothing_dropped()
     assert listed(host) == [1, 2, 3]
+    assert_nginx_serves_its_list(host)
+
+
+# Six requests through nginx, each held by the app until its instance stops (or the test
+# releases it): each of nginx's workers cycles through the three instances, so web.3 has
+# at least one.
+SLOW = """
+import os, sys, threading, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+results = []
+def one():
+    try:
+        results.append(str(opener.open("http://127.0.0.1/slow", timeout=280).status))
+    except Exception as exc:
+        results.append("ERR " + str(exc))
+threads = [threading.Thread(target=one) for _ in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with open(sys.argv[1] + ".tmp", "w") as out:
+    out.write(chr(10).join(results) + chr(10))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+"""
 
 
 def test_scale_down_lets_a_slow_request_finish(host):
-    """web.3 is in the middle of a 3 s request when a scale-down to 2 removes it: the
-    request completes with 200 before web.3 stops."""
-    host.run("rm -f /tmp/zd-slow")
-    host.check_output(
-        "systemd-run --unit=zd-slow python3 -c \"import urllib.request;"
-        "r = urllib.request.urlopen('http://127.0.0.1:%s/slow', timeout=60);"
-        "open('/tmp/zd-slow', 'w').write(str(r.status))\"", str(BASE_PORT + 3))
-    assert host.run("for i in $(seq 300); do grep -q 'slow-request web.3' %s/var/events && "
-                    "exit 0; sleep 0.1; done; exit 1", ROOT).rc == 0
-    deploy(web_count=2, procfile_revision="v3", procfile_environment={"GREETING": "hello"})
-    assert host.run("for i in $(seq 300); do [ -s /tmp/zd-slow ] && exit 0; sleep 0.1; done; "
+    """web.3 holds a request that came through nginx, and answers it only once it got its
+    stop signal: the scale-down to 2 removes web.3 from nginx's list, stops it, and the
+    request still completes with 200 before web.3 is gone (slow-request < stopping <
+    slow-done < stopped)."""
+    host.run("rm -f /tmp/zd-slow %s/var/release-slow; systemctl reset-failed zd-slow", ROOT)
+    mark = len(host.check_output("cat %s/var/events", ROOT).splitlines())
+
+    def slow_requests():
+        events = host.check_output("cat %s/var/events", ROOT).splitlines()[mark:]
+        return [line.split()[1] for line in events if line.startswith("slow-request ")]
+
+    host.check_output("printf '%%s' %s > /tmp/zd-slow.py", SLOW)
+    host.check_output("systemd-run --unit=zd-slow --property=RuntimeMaxSec=600 "
+                      "python3 /tmp/zd-slow.py /tmp/zd-slow")
+    # All six are held by the instances before the scale-down begins.
+    assert host.run("for i in $(seq 600); do [ \"$(tail -n +%s %s/var/events | grep -c "
+                    "'^slow-request ')\" -ge 6 ] && exit 0; sleep 0.1; done; exit 1",
+                    str(mark + 1), ROOT).rc == 0
+    held = slow_requests()
+    assert len(held) == 6 and "web.3" in held, held
+    try:
+        deploy(web_count=2, procfile_revision="v3", procfile_environment={"GREETING": "hello"})
+    finally:
+        host.run("touch %s/var/release-slow", ROOT)
+    assert host.run("for i in $(seq 600); do [ -s /tmp/zd-slow ] && exit 0; sleep 0.1; done; "
                     "exit 1").rc == 0
-    assert host.file("/tmp/zd-slow").content_string == "200"
-    events = host.check_output("cat %s/var/events", ROOT).splitlines()
+    host.run("rm -f %s/var/release-slow", ROOT)
+    assert host.file("/tmp/zd-slow").content_string.split() == ["200"] * 6
+    events = host.check_output("cat %s/var/events", ROOT).splitlines()[mark:]
     web3 = [line.split()[0] for line in events if " web.3 " in line]
-    assert web3[-3:] == ["slow-request", "stopping", "stopped"], web3[-5:]
+    waiting = held.count("web.3")
+    assert web3 == ["slow-request"] * waiting + ["stopping"] + ["slow-done"] * waiting + ["stopped"], web3
     assert listed(host) == [1, 2]
+    assert_nginx_serves_its_list(host)
 
 
 def test_status_shows_what_the_upstream_lists(host):

@@ -3,7 +3,8 @@ to /srv/roll/var/events, one appended line per event: "<event> <PS> <pid> <versi
 The events' order is what the tests read: never a duration.
 
 BROKEN=1 in the environment: a new version that never listens (it exits at once).
-GET /slow answers after 3 s (a slow request a stop must let finish).
+GET /slow is a slow request a stop must let finish: it is held until the instance gets its
+stop signal (or /srv/roll/var/release-slow exists), then answers ("slow-done").
 """
 
 import os
@@ -14,6 +15,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 EVENTS = "/srv/roll/var/events"
+RELEASE_SLOW = "/srv/roll/var/release-slow"
+STOPPING = threading.Event()
 with open("/srv/roll/VERSION") as version_file:
     VERSION = version_file.read().strip()
 
@@ -29,7 +32,13 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - the handler's API
         if self.path == "/slow":
             log("slow-request")
-            time.sleep(3)
+            # Held until the stop began, so that the answer can only come if the stop waits
+            # for it; bounded, and a file lets the test release the other instances' ones.
+            deadline = time.monotonic() + 240
+            while not STOPPING.wait(0.1) and time.monotonic() < deadline \
+                    and not os.path.exists(RELEASE_SLOW):
+                pass
+            log("slow-done")
         body = ("%s %s\n" % (os.environ.get("PS", "?"), VERSION)).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -51,6 +60,7 @@ def main():
 
     def stop(_signum, _frame):
         log("stopping")
+        STOPPING.set()
         threading.Thread(target=server.shutdown).start()
 
     signal.signal(signal.SIGTERM, stop)

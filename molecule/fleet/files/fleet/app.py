@@ -5,6 +5,7 @@ FLEET_HEALTH: "ok" (default) or anything else, then /health answers 500.
 A file named `unhealthy` in the working directory: /health answers 500 (an app gone bad
 without a deploy).
 FLEET_RELEASE_DELAY: seconds the release phase takes.
+FLEET_RELEASE_GATE: a path; the release phase waits until it exists (at most 5 minutes).
 FLEET_IGNORE_TERM: set: the worker ignores SIGTERM (only the stop timeout's SIGKILL ends it).
 """
 
@@ -44,4 +45,11 @@ elif ROLE == "worker":
         time.sleep(5)
 elif ROLE == "release":
     time.sleep(float(os.environ.get("FLEET_RELEASE_DELAY", "0")))
+    # Held until the test opens the gate (bounded): the run stays inside its release, with
+    # the app's lock, for exactly as long as the test needs, whatever the machine's load.
+    GATE = os.environ.get("FLEET_RELEASE_GATE")
+    for _ in range(3000):
+        if not GATE or os.path.exists(GATE):
+            break
+        time.sleep(0.1)
     print("release %s done" % VERSION)

@@ -5,9 +5,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
+from ansible_collections.procfile.systemd.plugins.module_utils import upstream as upstream_module
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import (
     Upstreams,
@@ -158,4 +163,116 @@ def test_a_failed_check_puts_the_previous_list_back_root_owned(proxy):
         upstreams.publish({"web": [1, 2]})
     st = os.stat(str(path))
     assert path.read_text() == before and (st.st_uid, st.st_mode & 0o7777) == (0, 0o644)
+    assert os.listdir(str(conf)) == ["shop-web.conf"]
+
+
+# ------------------------------------------------------------------------- the reload
+# A proxy as nginx and HAProxy run: a master whose workers share its listening socket. On
+# SIGHUP it starts a worker of the new configuration, then tells the old one to quit; the
+# old worker closes its listener a moment later (it would then only finish the requests it
+# has) and stays, so that only its closing can end the wait, not its exit.
+MASTER = r"""
+import os, signal, socket, sys, time
+out = sys.argv[1]
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(8)
+
+def worker(generation):
+    pid = os.fork()
+    if pid:
+        return pid
+    def quit_(*_):
+        time.sleep(1)
+        listener.close()
+        open(os.path.join(out, "closed-%d" % generation), "w").close()
+    signal.signal(signal.SIGQUIT, quit_)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    while True:
+        signal.pause()
+
+workers = [worker(1)]
+def reload_(*_):
+    workers.append(worker(len(workers) + 1))
+    os.kill(workers[-2], signal.SIGQUIT)
+signal.signal(signal.SIGHUP, reload_)
+open(os.path.join(out, "ready"), "w").close()
+while True:
+    signal.pause()
+"""
+
+
+class ReloadingSystemd(FakeSystemd):
+    """systemctl reload sends the proxy's master SIGHUP, as nginx.service's ExecReload does;
+    with FAIL, it fails instead, as a reload of a stopped or broken proxy does."""
+
+    def __init__(self, master_pid, fail=False):
+        FakeSystemd.__init__(self, {}, show={"nginx.service": {"ActiveState": "active",
+                                                               "MainPID": str(master_pid)}})
+        self.master_pid, self.fail = master_pid, fail
+
+    def run_command(self, argv, check_rc=False):
+        if argv[1:2] == ["reload"]:
+            self.calls.append(argv[1:])
+            if self.fail:
+                return 1, "", "Job for nginx.service failed."
+            os.kill(self.master_pid, signal.SIGHUP)
+            return 0, "", ""
+        return FakeSystemd.run_command(self, argv)
+
+
+@pytest.fixture(name="master")
+def fixture_master(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", MASTER, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "ready").exists()
+        yield proc, tmp_path
+    finally:
+        for child in upstream_module._children(proc.pid):
+            os.kill(child, signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+
+
+def reload_proxy(tmp_path, module):
+    conf = tmp_path / "conf.d"
+    conf.mkdir()
+    os.chmod(str(conf), 0o755)
+    upstreams = Upstreams(module, Systemctl(module), "shop", 5000,
+                          {"web": {"path": str(conf / "shop-web.conf")}})
+    upstreams._check = lambda formats: None  # no nginx binary here
+    return upstreams, conf
+
+
+def test_the_reload_waits_until_no_old_worker_can_accept_a_connection(master):
+    proc, out = master
+    old = upstream_module._children(proc.pid)
+    assert len(old) == 1 and upstream_module._accepting(old) == old
+    upstreams, _conf = reload_proxy(out, ReloadingSystemd(proc.pid))
+    upstreams.publish({"web": [1, 2]})
+    # When publish returns, the old worker has closed its listener (it is still alive,
+    # finishing what it has), and the new worker holds one: an instance stopped now is
+    # reached by no worker that routes by the old list.
+    assert (out / "closed-1").exists()
+    assert upstream_module._accepting(old) == set()
+    assert old <= upstream_module._children(proc.pid)
+    new = upstream_module._children(proc.pid) - old
+    assert len(new) == 1 and upstream_module._accepting(new) == new
+
+
+def test_a_failed_reload_puts_the_previous_file_back_and_fails(master, tmp_path):
+    proc, out = master
+    module = ReloadingSystemd(proc.pid, fail=True)
+    upstreams, conf = reload_proxy(out, module)
+    path = conf / "shop-web.conf"
+    module.fail = False
+    upstreams.publish({"web": [1]})
+    before = path.read_text()
+    module.fail = True
+    with pytest.raises(Failed, match="systemctl reload nginx.service failed .rc 1.: Job for nginx.service failed"):
+        upstreams.publish({"web": [1, 2]})
+    assert path.read_text() == before and members_in(before, "web") == [1]
     assert os.listdir(str(conf)) == ["shop-web.conf"]
