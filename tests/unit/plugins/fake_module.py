@@ -92,10 +92,15 @@ class FakeSystemd(FakeModule):
                               for u, s in sorted(self.loaded.items())), ""
         if args[0] == "show":
             units = args[args.index("--") + 1:]
-            cgroup = {"ControlGroup": FAKE_CGROUP} if "ControlGroup" in args[1] else {}
-            return 0, "\n\n".join("Id=%s\n%s" % (u, "\n".join(
-                "%s=%s" % kv for kv in sorted(dict(cgroup, **self.show.get(u, {})).items())))
-                for u in units), ""
+            # Only the properties asked for, as systemctl answers: code that reads one it
+            # did not ask for finds nothing here either.
+            asked = args[1].split("=", 1)[1].split(",") if args[1].startswith("--property=") else None
+            cgroup = {"ControlGroup": FAKE_CGROUP}
+
+            def answer(unit):
+                known = dict(cgroup, Id=unit, **self.show.get(unit, {}))
+                return "\n".join("%s=%s" % (k, known[k]) for k in (asked or sorted(known)) if k in known)
+            return 0, "\n\n".join(answer(u) for u in units), ""
         self.calls.append(args)
         return 0, "", ""
 
