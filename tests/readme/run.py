@@ -144,8 +144,8 @@ class Run:
                             "su -s /bin/sh shop -c 'touch \"$HOME/.probe\" && echo writable'")
             self.check(home.splitlines() == ["/var/lib/shop", "shop:shop 750", "writable"],
                        "the created user's home is /var/lib/shop, its own, 0750, writable: %r" % home)
-            self.check(self.ssh("cat /srv/shop/Procfile") == APP["Procfile"].strip(),
-                       "procfile_source=./app copied ./app of the directory the command ran in")
+            self.check(self.ssh("cat /srv/shop/current/Procfile") == APP["Procfile"].strip(),
+                       "procfile_source=./app deployed ./app of the directory the command ran in as the current release")
         elif "--tags" not in command and "-e" not in command.replace("--check", ""):
             # A plain re-run and --check --diff after it: nothing to change.
             self.check(self.changed(output) == 0, "no change reported (changed=%s)" % self.changed(output))

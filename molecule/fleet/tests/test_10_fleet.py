@@ -160,12 +160,12 @@ def test_a_rolling_restart_stops_at_the_first_host_that_comes_back_unhealthy(fle
     web_1, web_2 = fleet["fleet-web-1"], fleet["fleet-web-2"]
     pid_2 = props(web_2, "fleet-web@1.service", "MainPID")["MainPID"]
     pid_1_2 = props(web_1, "fleet-web@2.service", "MainPID")["MainPID"]
-    web_1.run("touch /srv/fleet/unhealthy")
+    web_1.run("touch /srv/fleet/current/unhealthy")
     try:
         rc, output = playbook(DEPLOY, "--tags", "restart", check=False, procfile_serial=1,
                               procfile_process_settings={"web": {"health_check": {"path": "/health", "timeout": 4}}})
     finally:
-        web_1.run("rm -f /srv/fleet/unhealthy")
+        web_1.run("rm -f /srv/fleet/current/unhealthy")
     assert rc != 0
     assert "fatal: [fleet-web-1]" in output
     # The roll inside fleet-web-1 stops at web@1; its web@2 and all of fleet-web-2 keep running.
