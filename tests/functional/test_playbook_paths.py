@@ -41,8 +41,9 @@ PLAY = """
 
 
 def play(cwd, top, *args):
+    # The debug line is read as JSON, whatever result format ansible.cfg sets (make: yaml).
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_CALLBACK_RESULT_FORMAT="json",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     playbook = top / "play.yml"
     playbook.write_text(PLAY)
