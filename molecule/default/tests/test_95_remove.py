@@ -133,7 +133,14 @@ def test_remove_takes_shop_and_only_shop_off_the_host(host):
     assert host.run("getent passwd shop").rc != 0
     assert not host.file("/var/lib/shop").exists
     assert host.file("/srv/shop/Procfile").exists
+    # The data stays, given to root with everything in it: no file is left to the removed
+    # account's number, which useradd hands to the next account it makes.
     assert host.file("/var/lib/shop-data").is_directory
+    owners = host.check_output("find /var/lib/shop-data -printf '%U:%G\\n' | sort -u").split()
+    assert owners == ["0:0"], owners
+    # What becomes of kept data is the user's call (chown -R to the app's new account, or
+    # remove it); here it goes, so that shop deployed again starts with data of its own.
+    host.check_output("rm -rf /var/lib/shop-data")
     # Apps that share shop's prefix run on, untouched; the hand-written unit stays.
     assert neighbours(host) == before
     assert host.file("%s/shop-foo@.service" % UNIT_DIR).exists
