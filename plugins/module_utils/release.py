@@ -191,8 +191,8 @@ def unpack(archive, releases_dir, revision, record=None, now=None):
     fresh root-only directory renamed into place. Returns the number of members.
     Raises Refused (nothing left behind) or OSError/tarfile.TarError."""
     final = os.path.join(releases_dir, revision)
-    top = os.path.join(releases_dir, "%s%s-%d-%s" % (TMP_PREFIX, revision, os.getpid(),
-                                                      os.urandom(4).hex()))
+    name = "%s%s-%d-%s" % (TMP_PREFIX, revision, os.getpid(), os.urandom(4).hex())
+    top = os.path.join(releases_dir, name)
     os.mkdir(top, 0o700)
     try:
         try:

@@ -11,7 +11,6 @@ after round while a deploy runs; the tests read the answers, never a duration.
 import io
 import shutil
 import tarfile
-from pathlib import Path
 
 import pytest
 from procfile_testlib import SCENARIO, playbook, recap_changed
