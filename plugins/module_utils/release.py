@@ -275,6 +275,27 @@ def current_revision(root):
     return None
 
 
+def deployed_revision(root):
+    """The revision ROOT's releases layout runs (`current` -> releases/<revision>, complete),
+    or None. Trusted only where only root could have made it: ROOT and releases/ only
+    root can change, `current` a link of root's. A deploy without procfile_source (scale,
+    a re-run) then keeps the release instead of going back to code in ROOT itself."""
+    try:
+        for path in (root, os.path.join(root, RELEASES)):
+            st = os.lstat(path)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != 0 or st.st_mode & 0o022:
+                return None
+        link = os.lstat(os.path.join(root, CURRENT))
+    except OSError:
+        return None
+    if not stat.S_ISLNK(link.st_mode) or link.st_uid != 0:
+        return None
+    revision = current_revision(root)
+    if revision is None or not is_complete(os.path.join(root, RELEASES), revision):
+        return None
+    return revision
+
+
 def switch_current(root, revision, now=None):
     """Point <root>/current at releases/REVISION: a new link renamed over the old one, so
     that `current` always names a release. Marks the release as used now (keep)."""

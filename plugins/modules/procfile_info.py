@@ -79,6 +79,13 @@ options:
         directory) can never make root read a file the user could not read itself.
       - When the user does not exist (yet) or is root, the file is read as root.
     type: str
+  follow_current:
+    description:
+      - With O(path) a directory deployed from releases (C(current) -> C(releases/<revision>),
+        made by this collection where only root can change them), read the Procfile of the
+        current release and return its revision as RV(current_release).
+    type: bool
+    default: false
   count_variables:
     description:
       - Names of the variables set for the host that end in C(_count) (the role passes
@@ -144,6 +151,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+current_release:
+  description: With O(follow_current), the revision of the current release, or null when O(path) is not deployed from releases.
+  returned: success
+  type: str
 procfile:
   description: The file that was read, or null when O(content) was parsed.
   returned: always
@@ -220,6 +231,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.procfile.systemd.plugins.module_utils.count_typos import count_typos
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_error import ProcfileError
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import parse
+from ansible_collections.procfile.systemd.plugins.module_utils.release import RELEASES, deployed_revision
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_read import (
     read_procfile,
     select_procfile,
@@ -241,13 +253,19 @@ def run_module():
             shells=dict(type="dict", default={}),
             read_as=dict(type="str"),
             count_variables=dict(type="list", elements="str", default=[]),
+            follow_current=dict(type="bool", default=False),
         ),
         mutually_exclusive=[("path", "content")],
         required_one_of=[("path", "content")],
         supports_check_mode=True,
     )
     params = module.params
-    result = dict(changed=False, procfile=None, reason="content was given")
+    result = dict(changed=False, procfile=None, reason="content was given", current_release=None)
+    if params["follow_current"] and params["path"] and os.path.isdir(params["path"]):
+        # A host deployed from releases: the Procfile is the current release's.
+        result["current_release"] = deployed_revision(params["path"])
+        if result["current_release"]:
+            params["path"] = os.path.join(params["path"], RELEASES, result["current_release"])
     warnings = []
     try:
         if params["content"] is not None:

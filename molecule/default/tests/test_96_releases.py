@@ -197,6 +197,21 @@ def test_deploying_the_newer_revision_again_restarts_without_a_release_phase(hos
     assert host.check_output("grep -c release %s/events", DATA) == releases_run
 
 
+def test_a_deploy_without_procfile_source_keeps_the_current_release(host):
+    """A run without procfile_source (a scale, or the README's plain deploy after a first
+    one with it) keeps the host on its release: the Procfile read is the current
+    release's, the instances keep working in `current`, and nothing restarts."""
+    before, release = answers(host), current(host)
+    _rc, out = playbook("deploy.yml", procfile_app="rel", procfile_root=ROOT,
+                        procfile_base_port=BASE_PORT, procfile_writable_dirs=[DATA],
+                        procfile_scale={"web": 3}, procfile_process_settings=CHECK)
+    assert recap_changed(out) == 0, out[-3000:]
+    assert current(host) == release and answers(host) == before
+    for n in NUMBERS:
+        assert host.check_output("systemctl show -P WorkingDirectory rel-web@%s.service",
+                                 str(n)) == ROOT + "/current"
+
+
 def test_a_rollback_to_a_release_that_is_not_there_is_refused(host):
     before = answers(host)
     rc, out = rollback(check=False, procfile_rollback_to="nope")

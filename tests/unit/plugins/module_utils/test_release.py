@@ -174,3 +174,22 @@ def test_releases_in_use_reads_the_processes_working_directories(tmp_path):
         (proc / pid).mkdir(parents=True)
         os.symlink(str(cwd), str(proc / pid / "cwd"))
     assert rel.releases_in_use(str(releases), proc=str(proc)) == {"a", "b"}
+
+
+def test_the_deployed_revision_is_trusted_only_where_only_root_made_it(tmp_path):
+    from ansible_collections.procfile.systemd.plugins.module_utils import release as rel
+    root = tmp_path / "app"
+    (root / "releases" / "r1").mkdir(parents=True)
+    os.chmod(str(root), 0o755)
+    os.chmod(str(root / "releases"), 0o755)
+    assert rel.deployed_revision(str(root)) is None  # no current
+    os.symlink("releases/r1", str(root / "current"))
+    assert rel.deployed_revision(str(root)) is None  # r1 is not complete
+    (root / "releases" / "r1" / rel.MARKER).write_text("{}")
+    assert rel.deployed_revision(str(root)) == "r1"
+    if os.geteuid() == 0:
+        os.lchown(str(root / "current"), 65534, 65534)
+        assert rel.deployed_revision(str(root)) is None  # a link the app could have made
+        os.lchown(str(root / "current"), 0, 0)
+    os.chmod(str(root / "releases"), 0o777)
+    assert rel.deployed_revision(str(root)) is None  # others can change the releases
