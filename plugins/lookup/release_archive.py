@@ -38,6 +38,12 @@ options:
     description: The release's revision; empty, the first 12 hex digits of the archive's sha256.
     type: str
     default: ""
+  env:
+    description:
+      - The environment name (C(procfile_env)) whose C(Procfile.<env>) or C(Procfile_<env>)
+        RV(_raw.procfile) names, when the source has one.
+    type: str
+    default: ""
   cache_dir:
     description: Where the archives are kept on the controller.
     type: str
@@ -75,6 +81,12 @@ _raw:
     source:
       description: The source as an absolute path.
       type: str
+    procfile:
+      description:
+        - The Procfile at the top of the source (C(Procfile.<env>), C(Procfile_<env>) or
+          C(Procfile)) as C(name) and C(text), both null when there is none. Only for a
+          check-mode run on a host that does not have the release yet.
+      type: dict
 """
 
 from ansible.errors import AnsibleLookupError
@@ -83,6 +95,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.procfile.systemd.plugins.plugin_utils.release_archive import (
     ArchiveError,
     release_archive,
+    release_procfile,
 )
 
 
@@ -92,9 +105,11 @@ class LookupModule(LookupBase):
         results = []
         for term in terms:
             try:
-                results.append(release_archive(str(term), [str(p) for p in self.get_option("exclude")],
-                                               self.get_option("cache_dir"),
-                                               str(self.get_option("revision") or "")))
+                found = release_archive(str(term), [str(p) for p in self.get_option("exclude")],
+                                        self.get_option("cache_dir"),
+                                        str(self.get_option("revision") or ""))
+                found["procfile"] = release_procfile(found["source"], str(self.get_option("env") or ""))
+                results.append(found)
             except (ArchiveError, OSError) as exc:
                 raise AnsibleLookupError("procfile_source: %s" % exc)
         return results

@@ -146,6 +146,32 @@ def take(archive):
                 members=len(members))
 
 
+PROCFILE_LIMIT = 1 << 20
+
+
+def procfile_of(source, env=""):
+    """(name, text) of the Procfile a release of SOURCE would be read from: Procfile.<env>
+    or Procfile_<env> when ENV is set and one exists, else Procfile; (None, None) when
+    there is none. Only for a check-mode run whose release is not on the host yet (the
+    host cannot read it there); the real run reads it on the host, with every rule."""
+    names = ["Procfile.%s" % env, "Procfile_%s" % env] if env else []
+    names.append("Procfile")
+    if os.path.isdir(source):
+        for name in names:
+            path = os.path.join(source, name)
+            if os.path.isfile(path):
+                with open(path, "rb") as handle:
+                    return name, handle.read(PROCFILE_LIMIT).decode("utf-8", "replace")
+        return None, None
+    with tarfile.open(source, "r:gz") as tar:
+        members = dict((m.name[2:] if m.name.startswith("./") else m.name, m)
+                       for m in tar.getmembers() if m.isreg())
+        for name in names:
+            if name in members:
+                return name, tar.extractfile(members[name]).read(PROCFILE_LIMIT).decode("utf-8", "replace")
+    return None, None
+
+
 def release_archive(source, patterns=(".git",), cache_dir=None, revision=""):
     """The archive of SOURCE (a directory, or a .tar.gz taken as it is) and the release's
     revision: REVISION when set, else the first 12 hex digits of the archive's sha256."""
@@ -159,3 +185,9 @@ def release_archive(source, patterns=(".git",), cache_dir=None, revision=""):
                            "controller" % source)
     found.update(source=source, revision=str(revision or "") or found["sha256"][:12])
     return found
+
+
+def release_procfile(source, env=""):
+    """What procfile_of finds in SOURCE, as {name, text} (both None when there is none)."""
+    name, text = procfile_of(os.path.abspath(os.path.expanduser(source)), env)
+    return dict(name=name, text=text)

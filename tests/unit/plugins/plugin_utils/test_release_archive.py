@@ -88,3 +88,19 @@ def test_neither_a_directory_nor_an_archive_is_an_error(tmp_path):
         ra.release_archive(str(tmp_path / "x.txt"))
     with pytest.raises(ra.ArchiveError):
         ra.release_archive(str(tmp_path / "nowhere"))
+
+
+def test_the_procfile_of_a_release_for_a_check_run_is_the_one_the_host_would_read(tmp_path):
+    from ansible_collections.procfile.systemd.plugins.plugin_utils.release_archive import release_procfile
+    src = tmp_path / "app"
+    src.mkdir()
+    assert release_procfile(str(src)) == {"name": None, "text": None}
+    (src / "Procfile").write_text("web: serve {{UNIQUE_INT}}\n")
+    (src / "Procfile.staging").write_text("web: serve --staging\n")
+    assert release_procfile(str(src)) == {"name": "Procfile", "text": "web: serve {{UNIQUE_INT}}\n"}
+    assert release_procfile(str(src), "staging")["name"] == "Procfile.staging"
+    assert release_procfile(str(src), "prod")["name"] == "Procfile"
+    archive = tmp_path / "app.tar.gz"
+    with tarfile.open(str(archive), "w:gz") as tar:
+        tar.add(str(src / "Procfile"), arcname="./Procfile")
+    assert release_procfile(str(archive))["text"] == "web: serve {{UNIQUE_INT}}\n"
