@@ -156,7 +156,7 @@ def test_the_lock_refuses_a_second_local_run_and_is_taken_over_once_the_first_is
     host = pull[DESIGNATED]
     # The first run restarts web, whose /health then fails: it holds the lock in its
     # health check (up to 5 minutes) until this test kills it.
-    host.check_output("touch /srv/pullapp/unhealthy")
+    host.check_output("touch /srv/pullapp/current/unhealthy")
     first = DEPLOY[0] + " -e " + shlex.quote(json.dumps({
         "procfile_environment": {"FLEET_VERSION": "2"},
         "procfile_process_settings": {"web": {"health_check": {"path": "/health", "timeout": 300}}}}))
@@ -194,7 +194,7 @@ def test_the_lock_refuses_a_second_local_run_and_is_taken_over_once_the_first_is
     assert "pullapp-web@1.service" in output
     assert not host.file(LOCK).exists
 
-    host.check_output("rm /srv/pullapp/unhealthy")
+    host.check_output("rm /srv/pullapp/current/unhealthy")
     deploy(host, procfile_environment={"FLEET_VERSION": "3"})
     assert web_answer(host).startswith("fleet 3/1 ")
     _rc, output = deploy(host, procfile_environment={"FLEET_VERSION": "3"})
