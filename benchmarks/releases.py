@@ -127,8 +127,8 @@ def main():
     args = parser.parse_args()
     bench = Releases(Path(tempfile.mkdtemp(prefix="procfile-relbench-")))
     rows = [bench.measure(n) for n in (args.files or [3000, 30000])]
-    meta = dict(date=time.strftime("%Y-%m-%d"), host="one sandbox server (systemd-nspawn, Debian "
-                                                    "bookworm), private network, 2 cores")
+    host = "one sandbox server (systemd-nspawn, Debian bookworm), private network, 2 cores"
+    meta = dict(date=time.strftime("%Y-%m-%d"), host=host)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "releases.json").write_text(json.dumps(dict(meta=meta, rows=rows), indent=2) + "\n")
     (RESULTS / "releases.md").write_text(markdown(rows, meta))

@@ -254,3 +254,40 @@ def test_keep_removes_old_releases_but_never_the_current_one(host, source):
     deploy(source, "v2", procfile_keep_releases=1)
     assert listing(host) == ["v2"]
     assert current(host) == "releases/v2"
+
+
+def test_a_host_deployed_in_place_moves_to_releases_on_its_next_deploy(host, source):
+    """App mig was deployed the old way (its code put into procfile_root by other means);
+    its next deploy with procfile_source unpacks a release and rolls its instances into
+    `current`, one at a time behind their health check; a re-run then changes nothing."""
+    mig = dict(procfile_app="mig", procfile_root="/srv/mig", procfile_base_port=9200,
+               procfile_scale={"web": 2}, procfile_process_settings=CHECK)
+    host.run("rm -rf /srv/mig")
+    # No release phase: rel's writes into rel's data directory.
+    host.check_output("mkdir -p /srv/mig && cp -r %s/current/. /srv/mig/ && echo in-place > /srv/mig/data.txt "
+                      "&& printf 'web: python3 app.py\\n' > /srv/mig/Procfile", ROOT)
+    try:
+        playbook("deploy.yml", **mig)
+        ports = (9201, 9202)
+
+        def mig_answers():
+            return [host.check_output("python3 -c %s", "import urllib.request as u; print(u.urlopen("
+                                      "'http://127.0.0.1:%d/', timeout=5).read().decode().strip())" % port)
+                    for port in ports]
+        before = mig_answers()
+        assert [a.split()[1] for a in before] == ["in-place", "in-place"], before
+        write(source, "v3", procfile="web: python3 app.py\n")
+        playbook("deploy.yml", procfile_source=str(source), procfile_revision="m1", **mig)
+        after = mig_answers()
+        assert [a.split()[1] for a in after] == ["v3", "v3"], after
+        assert not set(a.split()[0] for a in before) & set(a.split()[0] for a in after)
+        assert host.check_output("readlink /srv/mig/current") == "releases/m1"
+        for n in (1, 2):
+            assert host.check_output("systemctl show -P WorkingDirectory mig-web@%s.service",
+                                     str(n)) == "/srv/mig/current"
+        _rc, out = playbook("deploy.yml", procfile_source=str(source), procfile_revision="m1", **mig)
+        assert recap_changed(out) == 0, out[-3000:]
+    finally:
+        playbook("deploy.yml", "--tags", "remove", check=False, procfile_remove_confirm="mig",
+                 procfile_remove_user=True, **mig)
+        host.run("rm -rf /srv/mig")
