@@ -37,7 +37,12 @@ import pwd
 import re
 import shutil
 
-from ansible_collections.procfile.systemd.plugins.module_utils.accounts import give_to_root, recorded_home
+from ansible_collections.procfile.systemd.plugins.module_utils.accounts import (
+    ACCOUNT_COMMENT,
+    created_by_us,
+    give_to_root,
+    recorded_home,
+)
 
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import (
     instances_by_type,
@@ -58,7 +63,6 @@ from ansible_collections.procfile.systemd.plugins.module_utils.units import (
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import Upstreams
 
-ACCOUNT_COMMENT = "procfile.systemd app %s"
 _USER_RE = re.compile(r"^User=(.*)$", re.M)
 
 
@@ -83,9 +87,7 @@ def account_created_by_us(user, app):
         entry = pwd.getpwnam(user)
     except KeyError:
         return None
-    if entry.pw_uid == 0 or entry.pw_gecos != ACCOUNT_COMMENT % app:
-        return None
-    return entry
+    return entry if created_by_us(entry, app) else None
 
 
 def users_of_other_apps(owned, app, user):
