@@ -30,6 +30,19 @@ options:
     description: With O(lock_owner), seconds to wait for another run to give the lock back.
     type: int
     default: 0
+  lock_timeout:
+    description:
+      - With O(lock_owner), seconds after which the lock of a run on another controller is
+        presumed gone (C(procfile_lock_timeout)); one on this controller is known gone as
+        soon as its C(ansible-playbook) process has exited.
+      - Used on the controller by the action plugins of the modules that change an app
+        (M(procfile.systemd.procfile_instances), M(procfile.systemd.procfile_remove), and
+        M(procfile.systemd.procfile_install) through M(procfile.systemd.procfile_deploy)).
+        A dead run's lock is taken over (the module is called again with O(lock_steal)), a
+        live run's fails the task with a message naming it. M(procfile.systemd.procfile_lock)
+        has no action plugin; it returns RV(acquired=false) and the holder to its caller.
+    type: int
+    default: 3600
 """
 
     # procfile.systemd.lock.dir: where the locks are, for a module that holds the lock's

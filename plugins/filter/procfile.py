@@ -9,9 +9,9 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.procfile.systemd.plugins.module_utils import dyno, units, validate
+from ansible_collections.procfile.systemd.plugins.module_utils import dyno, units
 from ansible_collections.procfile.systemd.plugins.module_utils.health import full_check
-from ansible_collections.procfile.systemd.plugins.plugin_utils import controller
+from ansible_collections.procfile.systemd.plugins.plugin_utils import controller, validate
 from ansible_collections.procfile.systemd.plugins.plugin_utils import log_stream as _log_stream
 from ansible_collections.procfile.systemd.plugins.plugin_utils import status_table as _status_table
 
@@ -131,6 +131,34 @@ def lock_is_stale(holder, timeout):
     return controller.lock_is_stale(holder, timeout)
 
 
+def lock_left(hosts_vars):
+    names = []
+    for host_vars in hosts_vars:
+        install = host_vars.get("__procfile_install")
+        # Refused before the lock, or another run holds it: nothing of this run's to give back.
+        if not isinstance(install, dict) or not install.get("lock_tried") or install.get("acquired") is False:
+            continue
+        nonce = (install.get("lock") or {}).get("nonce")
+        apply = host_vars.get("__procfile_apply")
+        if nonce and isinstance(apply, dict) and apply.get("unlocked_nonce") == nonce:
+            continue
+        names.append(host_vars.get("inventory_hostname"))
+    return names
+
+
+def instances_summary(hosts, app, results):
+    lines = []
+    for host, result in zip(hosts, results):
+        if not isinstance(result, dict) or "instances" not in result:
+            continue
+        if result.get("paused"):
+            lines.append("%s: %s" % (host, result.get("msg", "")))
+        lines.append("%s: %s: %s" % (host, app, ", ".join(
+            "%s=%s" % (name, ",".join(str(n) for n in numbers))
+            for name, numbers in result["instances"].items())))
+    return lines
+
+
 def log_stream(outputs, joined=False):
     if not isinstance(outputs, dict):
         raise AnsibleFilterError("log_stream takes {host: journalctl --output=json text}, not %r"
@@ -182,6 +210,8 @@ class FilterModule(object):
             "unit_value": unit_value,
             "instance_counts": instance_counts,
             "lock_is_stale": lock_is_stale,
+            "instances_summary": instances_summary,
+            "lock_left": lock_left,
             "health_checks": health_checks,
             "max_unavailable": max_unavailable,
             "upstreams": upstreams,

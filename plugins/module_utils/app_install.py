@@ -29,12 +29,6 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     verify_units,
     write_atomic,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
-    acquire_waiting,
-    describe as describe_holder,
-    lock_path,
-    takeover_warning,
-)
 from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     UnsafePath,
     ensure_dir,
@@ -46,21 +40,6 @@ from ansible_collections.procfile.systemd.plugins.module_utils.versions import (
     current,
     read_history,
 )
-
-
-def take_lock(module, app, p):
-    """With lock_owner, install first takes the app's lock (see procfile_lock): one call
-    fewer per deploy. Returns (holder, None), or (None, the result to return at once,
-    having changed nothing) when another run holds it."""
-    path = lock_path(p["lock_dir"], app)
-    acquired, holder, took_over = acquire_waiting(path, p["lock_owner"], p["lock_steal"],
-                                                  p["lock_wait"], dry_run=module.check_mode)
-    if not acquired:
-        return None, dict(changed=False, acquired=False, holder=holder, path=path,
-                          holder_description=describe_holder(holder))
-    if took_over is not None:
-        module.warn(takeover_warning(app, took_over))
-    return holder, None
 
 
 def code_change(code_file, revision, copied, now=None):

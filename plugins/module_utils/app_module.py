@@ -45,6 +45,8 @@ LOCK = dict(
     lock_owner=dict(type="dict"),
     lock_steal=dict(type="str"),
     lock_wait=dict(type="int", default=0),
+    # Read by the module's action plugin on the controller (plugin_utils/locked_action.py).
+    lock_timeout=dict(type="int", default=3600),
 )
 # procfile.systemd.lock.dir
 LOCK_DIR = dict(lock_dir=dict(type="path", default=DEFAULT_LOCK_DIR))

@@ -51,8 +51,8 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
 from ansible_collections.procfile.systemd.plugins.module_utils.lock import (
     hold,
     lock_path,
-    read_holder,
     release,
+    take,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.safepath import UnsafePath, open_dir
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
@@ -270,13 +270,13 @@ def remove(module, host, app, p):
     path = lock_path(p["lock_dir"], app)
     owner = p["lock_owner"] or {}
     guard_fd = None
+    if owner:
+        # The removal's whole run under the app's lock (see lock.take), the lock itself
+        # removed as the last step.
+        _holder, refused = take(module, app, p)
+        if refused:
+            return refused
     if not module.check_mode:
-        if owner:
-            holder = read_holder(path)
-            if holder is None or holder.get("token") != owner.get("token"):
-                module.fail_json(msg="this run does not hold app %s's lock (%s); take it first "
-                                     "(procfile.systemd.procfile_lock). Nothing was changed."
-                                 % (app, path))
         # Held until the module exits: a run that takes the lock over waits for this one.
         guard_fd = hold(path)
     todo = plan(module, host, app, p)

@@ -2,8 +2,8 @@
 # Copyright: procfile.systemd contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The app's instances on one host: plan and apply the wanted counts, pause, resume
-and restart, one function per state of procfile_instances; apply's planning also runs
-first in procfile_install (phase "install"), which stops before any instance changes.
+and restart, one function per state of procfile_instances; apply's planning (_plan) also
+runs first in procfile_install (install_app), which stops before any instance changes.
 Each returns the module's result; a refusal fails the module before anything changed."""
 
 from __future__ import absolute_import, division, print_function
@@ -189,10 +189,17 @@ def restart(module, host, app, owned_types, unit_dir, only, base_port, checks, m
     return result
 
 
-def apply(module, host, app, types, p, owned, phase, lock=None):
-    """The wanted instances: which run, start, stop, restart and are enabled. Checks
-    the host's other apps first; then the install phase installs the files (see
-    app_install), the apply phase brings the instances in line. Returns the result."""
+class _Plan(object):
+    """What _plan() found: the names apply() goes on with."""
+
+    def __init__(self, **found):
+        self.__dict__.update(found)
+
+
+def _plan(module, host, app, types, p, owned):
+    """The wanted instances against the host, checked before any change: the counts, the
+    unit names and ports of the host's other apps, the upstream files' directories. The
+    first step of both install_app() and apply(); a refusal fails the module."""
     unit_dir = p["unit_dir"]
     mine = owned.get(app, {"templates": {}, "target": None})
     try:
@@ -206,16 +213,6 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     problem = unit_name_conflict(app, types, owned, unit_dir)
     if problem:
         module.fail_json(**problem)
-    if phase == "install":
-        problem = missing_shells(p["shells"])
-        if problem:
-            module.fail_json(**problem)
-        problem = missing_after_units(host, p["after"])
-        if problem and p["after_strict"]:
-            problem["msg"] += " (procfile_after_strict: true)"
-            module.fail_json(**problem)
-        if problem:
-            module.warn(problem["msg"])
     removed_types = sorted(t for t in mine["templates"] if t not in types)
     known_types = list(types) + removed_types
     paused = read_pause_record(module, p["state_file"])
@@ -240,8 +237,35 @@ def apply(module, host, app, types, p, owned, phase, lock=None):
     if problems:
         module.fail_json(msg="; ".join(problems) + ". Nothing was changed on this host.",
                          problems=problems)
-    if phase == "install":
-        return install(module, host, app, types, p, lock)
+    return _Plan(unit_dir=unit_dir, mine=mine, counts=counts, removed_types=removed_types,
+                 known_types=known_types, paused=paused, loaded=loaded, running_before=running_before,
+                 present=present, before=before, after=after, proxy=proxy, gone=gone)
+
+
+def install_app(module, host, app, types, p, owned, lock=None):
+    """procfile_install: the plan's checks and the install's own (every shell there,
+    the units of procfile_after), then the files (see app_install); no instance changes."""
+    _plan(module, host, app, types, p, owned)
+    problem = missing_shells(p["shells"])
+    if problem:
+        module.fail_json(**problem)
+    problem = missing_after_units(host, p["after"])
+    if problem and p["after_strict"]:
+        problem["msg"] += " (procfile_after_strict: true)"
+        module.fail_json(**problem)
+    if problem:
+        module.warn(problem["msg"])
+    return install(module, host, app, types, p, lock)
+
+
+def apply(module, host, app, types, p, owned):
+    """procfile_instances state=apply: bring the instances in line with the plan (which
+    run, start, stop, restart and are enabled). Returns the result."""
+    plan = _plan(module, host, app, types, p, owned)
+    unit_dir, mine, paused, after = plan.unit_dir, plan.mine, plan.paused, plan.after
+    removed_types, known_types, loaded = plan.removed_types, plan.known_types, plan.loaded
+    running_before, present, before, proxy = plan.running_before, plan.present, plan.before, plan.proxy
+    counts, gone = plan.counts, plan.gone
 
     wanted_units = dict((t, [instance_name(app, t, n) for n in after[t]]) for t in types)
     wanted = [u for t in types for u in wanted_units[t]]

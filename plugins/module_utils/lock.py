@@ -138,6 +138,23 @@ def acquire_waiting(path, owner, steal=None, wait=0, dry_run=False):
         time.sleep(0.5)
 
 
+def take(module, app, p):
+    """The one way a module takes APP's lock for its run: P's lock_owner, lock_steal,
+    lock_wait and lock_dir (doc fragment procfile.systemd.lock). Returns (holder, None),
+    or (None, the result to return at once, having changed nothing) when another run holds
+    it: the module's action plugin then takes over a dead run's lock or refuses the run
+    (plugin_utils/locked_action.py)."""
+    path = lock_path(p["lock_dir"], app)
+    acquired, holder, took_over = acquire_waiting(path, p["lock_owner"], p["lock_steal"],
+                                                  p["lock_wait"], dry_run=module.check_mode)
+    if not acquired:
+        return None, dict(changed=False, acquired=False, holder=holder, path=path,
+                          holder_description=describe(holder))
+    if took_over is not None:
+        module.warn(takeover_warning(app, took_over))
+    return holder, None
+
+
 def takeover_warning(app, took_over):
     return ("took over the lock of app '%s' from %s, which is gone (it was killed or lost its "
             "connection): its changes may be half done, this run completes them"

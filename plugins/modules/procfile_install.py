@@ -149,7 +149,7 @@ attributes:
 """
 
 EXAMPLES = r"""
-# As the procfile.systemd.procfile role calls it (roles/procfile/tasks/install.yml),
+# The procfile.systemd.procfile role calls it through procfile.systemd.procfile_deploy,
 # with the units rendered on the controller.
 - name: Install the app's account, directories, environment and units
   procfile.systemd.procfile_install:
@@ -165,18 +165,9 @@ EXAMPLES = r"""
     fingerprint_file: /var/lib/procfile-systemd/shop/released
     versions_file: /var/lib/procfile-systemd/shop/versions
     lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
+    # A gone run's lock is taken over, a live run's fails the task naming it.
+    lock_timeout: 3600
   register: __procfile_install
-
-- name: Take over the lock of a run that is gone, and install
-  procfile.systemd.procfile_install:
-    app: shop
-    types: [web, worker]
-    files: "{{ query('procfile.systemd.unit_files', app='shop', processes=processes) }}"
-    lock_owner: "{{ lookup('procfile.systemd.controller_run') }}"
-    lock_steal: "{{ __procfile_install.holder.token }}"
-  when:
-    - not __procfile_install.acquired
-    - __procfile_install.holder | procfile.systemd.lock_is_stale(3600)
 """
 
 RETURN = r"""
@@ -293,7 +284,6 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.procfile.systemd.plugins.module_utils.app_install import take_lock
 from ansible_collections.procfile.systemd.plugins.module_utils.app_module import (
     LOCK,
     PLAN,
@@ -301,7 +291,8 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_module import
     checked_app,
     on_host,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.app_states import apply
+from ansible_collections.procfile.systemd.plugins.module_utils.app_states import install_app
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import take as take_lock
 
 
 def run_module():
@@ -341,7 +332,7 @@ def run_module():
     host, owned = on_host(module, app)
     # The same planning of instances as procfile_instances' apply (refusals of unit names,
     # ports and upstream files), stopping before any instance changes.
-    result = apply(module, host, app, p["types"], p, owned, "install", lock)
+    result = install_app(module, host, app, p["types"], p, owned, lock)
     module.exit_json(**result)
 
 

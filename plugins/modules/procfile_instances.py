@@ -137,6 +137,8 @@ options:
     description:
       - With O(state=apply), the C(token) and C(nonce) of this run's lock
         (M(procfile.systemd.procfile_lock)), given back once everything is applied.
+      - The other states take the lock themselves with O(lock_owner), for the whole call,
+        and give it back however the call ends; O(state=apply) refuses O(lock_owner).
     type: dict
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -144,6 +146,7 @@ extends_documentation_fragment:
   - procfile.systemd.app
   - procfile.systemd.app.units
   - procfile.systemd.app.plan
+  - procfile.systemd.lock
   - procfile.systemd.lock.dir
 attributes:
   diff_mode:
@@ -186,6 +189,18 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+acquired:
+  description: With O(lock_owner), whether this run took the app's lock (false, another run holds it).
+  returned: with O(lock_owner)
+  type: bool
+holder:
+  description: The run that holds the app's lock, when it is not this one.
+  returned: when RV(acquired) is false
+  type: dict
+holder_description:
+  description: Who holds the lock, in words (controller, user, C(ansible-playbook) PID).
+  returned: when RV(acquired) is false
+  type: str
 instances:
   description: Instance numbers per type after the run (or that the run would leave).
   returned: with state=apply
@@ -297,6 +312,7 @@ msg:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.procfile.systemd.plugins.module_utils.app_module import (
+    LOCK,
     PLAN,
     argument_spec,
     checked_app,
@@ -309,6 +325,8 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
     resume,
     rollback,
 )
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import lock_path, release
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import take as take_lock
 
 
 def _installed(owned, app):
@@ -318,7 +336,7 @@ def _installed(owned, app):
 
 
 def _apply(module, host, app, p, owned):
-    return apply(module, host, app, p["types"], p, owned, "apply")
+    return apply(module, host, app, p["types"], p, owned)
 
 
 def _pause(module, host, app, p, owned):
@@ -353,7 +371,7 @@ STATES = dict(apply=_apply, pause=_pause, resume=_resume, restart=_restart, roll
 def run_module():
     module = AnsibleModule(
         argument_spec=argument_spec(
-            PLAN,
+            PLAN, LOCK,
             state=dict(type="str", required=True, choices=list(STATES)),
             health_checks=dict(type="dict", default={}),
             unlock=dict(type="dict"),
@@ -373,8 +391,25 @@ def run_module():
     )
     p = module.params
     app = checked_app(module)
-    host, owned = on_host(module, app)
-    module.exit_json(**STATES[p["state"]](module, host, app, p, owned))
+    if p["lock_owner"] and p["state"] == "apply":
+        module.fail_json(msg="state apply gives back the lock a deploy's install took (unlock); "
+                             "it does not take one (lock_owner)")
+    lock = None
+    if p["lock_owner"]:
+        # The operation's whole run under the app's lock, given back however it ends.
+        lock, refused = take_lock(module, app, p)
+        if refused:
+            module.exit_json(**refused)
+    try:
+        host, owned = on_host(module, app)
+        result = STATES[p["state"]](module, host, app, p, owned)
+        if lock:
+            result.update(acquired=True, lock=lock)
+    finally:
+        if lock:
+            release(lock_path(p["lock_dir"], app), lock.get("token"), dry_run=module.check_mode,
+                    nonce=lock.get("nonce"), guard_held=not module.check_mode)
+    module.exit_json(**result)
 
 
 def main():

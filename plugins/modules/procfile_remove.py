@@ -95,9 +95,10 @@ attributes:
   diff_mode:
     details: Before is the list of the app's units, links, files and running units; after is empty.
 notes:
-  - The module does not take the app's lock (M(procfile.systemd.procfile_lock) does); with
-    O(lock_owner), it refuses unless that run holds it, and removes it at the end. The
-    O(lock_steal) and O(lock_wait) options are unused here.
+  - With O(lock_owner), the module takes the app's lock for its whole run, as every module
+    that changes an app does (O(lock_wait), O(lock_steal); its action plugin takes over a
+    dead run's lock and refuses beside a live one), and removes the lock as its last
+    step. A removal that fails gives the lock back.
 """
 
 EXAMPLES = r"""
@@ -178,6 +179,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.procfile.systemd.plugins.module_utils.app_module import APP, LOCK, LOCK_DIR, argument_spec
 from ansible_collections.procfile.systemd.plugins.module_utils.app_remove import remove
+from ansible_collections.procfile.systemd.plugins.module_utils.lock import lock_path, release
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 
 
@@ -198,7 +200,15 @@ def run_module():
         ),
         supports_check_mode=True,
     )
-    result = remove(module, Systemctl(module), module.params["app"], module.params)
+    p = module.params
+    result = {}
+    try:
+        result = remove(module, Systemctl(module), p["app"], p)
+    finally:
+        # A removal that failed half way gives the lock back (a completed one removed it).
+        # This process holds the lock's guard by then (remove() took it after the lease).
+        if p["lock_owner"] and not module.check_mode and not result:
+            release(lock_path(p["lock_dir"], p["app"]), p["lock_owner"].get("token"), guard_held=True)
     module.exit_json(**result)
 
 

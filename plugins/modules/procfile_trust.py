@@ -67,7 +67,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     only_root_can_write,
     who_can_write,
 )
-from ansible_collections.procfile.systemd.plugins.module_utils.validate import normalized_path_errors
+from ansible_collections.procfile.systemd.plugins.module_utils.paths import normalized_path_errors
 
 
 def tree_problem(fd, top, seen=None):

@@ -84,3 +84,14 @@ def lock_is_stale(holder, timeout, now=None):
         return now - float(holder.get("acquired_at")) > float(timeout)
     except (TypeError, ValueError):
         return False
+
+
+def lock_refusal(app, result):
+    """The refusal of a run that did not get APP's lock on a host, from RESULT (the result
+    of the call that tried to take it: its holder_description and path)."""
+    return ("Another run is changing app '%s' on this host: %s. Two runs at once would "
+            "interleave their changes, so this run changed nothing here. Run again when it "
+            "is done (or set procfile_lock_wait to wait for it). A run killed on this "
+            "controller is detected and its lock taken over; if the holder ran elsewhere and "
+            "is gone, remove %s on this host."
+            % (app, (result or {}).get("holder_description") or "", (result or {}).get("path") or "its lock file"))

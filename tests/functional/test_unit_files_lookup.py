@@ -25,7 +25,9 @@ def run_play(tmp_path, procfile, release):
             "release_unit=_procfile_release_unit, processes=_procfile_processes, release=%s"
             % ("true" if release else "false"))
     own_vars = tmp_path / "vars.yml"
-    own_vars.write_text(json.dumps({"procfile_app": "shop", "procfile_root": str(tmp_path / "app")}))
+    own_vars.write_text(json.dumps({"procfile_app": "shop", "procfile_root": str(tmp_path / "app"),
+                                    # The role reads the deploy's read as _procfile_read.
+                                    "_procfile_read": "{{ __procfile_info }}"}))
     playbook = tmp_path / "play.yml"
     playbook.write_text(json.dumps([{
         "hosts": "localhost", "gather_facts": False, "connection": "local",

@@ -59,7 +59,7 @@ def render(app, process, settings_=None, **role_vars):
     variables.update(
         procfile_app=app, procfile_root="/srv/" + app, _procfile_user=app, _procfile_group=app,
         procfile_process_settings=settings_ or {}, item=process,
-        __procfile_info={"procfile": "/srv/%s/Procfile" % app},
+        _procfile_read={"procfile": "/srv/%s/Procfile" % app},
         ansible_managed="Ansible managed",
         _procfile_target=app + ".target",
         _procfile_env_file="/etc/procfile-systemd/%s/environment" % app,
@@ -69,7 +69,7 @@ def render(app, process, settings_=None, **role_vars):
 
 def derive_paths(variables):
     """The working directory and the Procfile's name, as the role derives them from
-    procfile_root and __procfile_info (no releases here)."""
+    procfile_root and _procfile_read (no releases here)."""
     variables = dict(variables)
     for name in ("_procfile_releases", "_procfile_workdir", "_procfile_procfile_shown"):
         variables[name] = derived(name, variables)
@@ -325,7 +325,7 @@ def test_the_release_runs_under_procfile_shell(shell):
     variables.update(procfile_app="shop", procfile_root="/srv/shop", _procfile_user="shop",
                      _procfile_group="shop", procfile_shell=shell, ansible_managed="x",
                      _procfile_release_process=[{"name": "release", "command": "migrate $X", "line": 1}],
-                     __procfile_info={"procfile": "/srv/shop/Procfile"},
+                     _procfile_read={"procfile": "/srv/shop/Procfile"},
                      _procfile_env_file="/etc/procfile-systemd/shop/environment",
                      _procfile_target="shop.target")
     variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
@@ -357,7 +357,7 @@ INJECTED = "/x\nExecStartPre=+/usr/bin/touch /root/pwned\n#"
     ("procfile_process_settings", {"web": {"memory_max": "1G\nExecStartPre=+/bin/true"}}),
     ("procfile_process_settings", {"web": {"after": ["a.service\nExecStartPre=+/bin/true"]}}),
     ("procfile_process_settings", {"web": {"service": {"Slice": "x\\"}}}),
-    ("__procfile_info", {"procfile": INJECTED + "/Procfile"}),
+    ("_procfile_read", {"procfile": INJECTED + "/Procfile"}),
 ])
 def test_a_line_break_in_any_value_fails_the_render_naming_it(variable, value):
     """The controller's checks refuse these first; the template is the last line: no value
@@ -367,7 +367,7 @@ def test_a_line_break_in_any_value_fails_the_render_naming_it(variable, value):
     variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
     variables.update(procfile_app="shop", procfile_root="/srv/shop", _procfile_user="shop",
                      _procfile_group="shop", procfile_process_settings={}, item=web,
-                     __procfile_info={"procfile": "/srv/shop/Procfile"}, ansible_managed="x",
+                     _procfile_read={"procfile": "/srv/shop/Procfile"}, ansible_managed="x",
                      _procfile_target="shop.target",
                      _procfile_env_file="/etc/procfile-systemd/shop/environment")
     assert "ExecStartPre" not in TEMPLATE.render(**derive_paths(variables))

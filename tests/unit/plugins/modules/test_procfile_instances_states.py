@@ -61,7 +61,7 @@ def params(unit_dir, **extra):
 def apply(module, unit_dir, types, **extra):
     owned = scan_owned_units(unit_dir)
     return app_states.apply(module, Systemctl(module), "shop", types,
-                            params(unit_dir, **extra), owned, "apply")
+                            params(unit_dir, **extra), owned)
 
 
 def test_scaling_stops_the_highest_and_starts_the_lowest_free_numbers(shop):
@@ -126,7 +126,7 @@ def test_a_unit_name_of_another_app_is_refused_before_any_call(shop):
     # shop with a type "admin-worker" would need shop-admin's shop-admin-worker@.service.
     with pytest.raises(Failed, match="already belongs to app 'shop-admin' \\(type 'worker'\\)"):
         app_states.apply(module, Systemctl(module), "shop", ["admin-worker"],
-                         params(unit_dir, counts={"admin-worker": 1}), owned, "apply")
+                         params(unit_dir, counts={"admin-worker": 1}), owned)
     assert module.calls == []
 
 

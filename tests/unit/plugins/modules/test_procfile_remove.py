@@ -92,7 +92,8 @@ def fixture_host(tmp_path):
 def params(root, **extra):
     p = dict(confirm="shop", unit_dir=os.path.join(root, "units"),
              config_dir=os.path.join(root, "config"), state_dir=os.path.join(root, "state"),
-             lock_dir=os.path.join(root, "lock"), lock_owner=None, remove_user=False,
+             lock_dir=os.path.join(root, "lock"), lock_owner=None, lock_steal=None, lock_wait=0,
+             remove_user=False,
              user="shop", home=None, root="/srv/shop")
     p.update(extra)
     return p
@@ -126,14 +127,25 @@ def test_a_bad_app_name_is_refused_before_the_confirmation(host):
     assert module.calls == []
 
 
-def test_a_run_that_does_not_hold_the_lock_is_refused(host):
+def test_a_run_finding_the_lock_held_by_another_changes_nothing_and_names_the_holder(host):
     root, loaded, show = host
+    os.makedirs(os.path.join(root, "lock"))
+    write(os.path.join(root, "lock", "shop.lock"), json.dumps({"token": "theirs", "pid": 7}))
     before = tree(root)
     module = StoppingSystemd(loaded, show=show)
-    with pytest.raises(Failed) as failed:
-        remove(module, root, lock_owner={"token": "mine"})
-    assert "does not hold app shop's lock" in str(failed.value)
+    result = remove(module, root, lock_owner={"token": "mine"})
+    # The action plugin turns this into the takeover or the refusal (test_locked_action).
+    assert result["acquired"] is False and result["holder"]["token"] == "theirs"
+    assert not result["changed"] and result["path"] == os.path.join(root, "lock", "shop.lock")
     assert module.calls == [] and tree(root) == before
+
+
+def test_a_free_lock_is_taken_for_the_removal_and_removed_at_its_end(host):
+    root, loaded, show = host
+    module = StoppingSystemd(loaded, show=show)
+    result = remove(module, root, lock_owner={"token": "mine", "controller": "c", "pid": 1})
+    assert result["changed"] and result["unlocked"]
+    assert not os.path.exists(os.path.join(root, "lock", "shop.lock"))
 
 
 def test_removal_stops_disables_and_removes_only_the_apps_own_files(host):

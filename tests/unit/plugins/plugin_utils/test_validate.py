@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.procfile.systemd.plugins.module_utils import validate
-from ansible_collections.procfile.systemd.plugins.module_utils.validate import UNSET
+from ansible_collections.procfile.systemd.plugins.plugin_utils import validate
+from ansible_collections.procfile.systemd.plugins.plugin_utils.validate import UNSET
 
 TYPES = ["web", "worker", "worker-beat"]
 
@@ -87,7 +87,7 @@ def test_settings():
 
 
 def test_health_check_setting():
-    from ansible_collections.procfile.systemd.plugins.module_utils.validate import setting_errors
+    from ansible_collections.procfile.systemd.plugins.plugin_utils.validate import setting_errors
     assert setting_errors("s", {"health_check": {"path": "/up", "timeout": 5, "status": 204}}) == []
     assert setting_errors("s", {"health_check": None}) == []
     errors = setting_errors("s", {"health_check": {"path": "up x", "timeout": 0, "status": 99,
@@ -123,7 +123,7 @@ def test_health_checks_filter_for_unknown_types_keeps_the_default_apart():
 
 
 def test_max_unavailable_setting():
-    from ansible_collections.procfile.systemd.plugins.module_utils.validate import setting_errors
+    from ansible_collections.procfile.systemd.plugins.plugin_utils.validate import setting_errors
     assert setting_errors("s", {"max_unavailable": "25%"}) == []
     assert setting_errors("s", {"max_unavailable": 2}) == []
     assert setting_errors("s", {"max_unavailable": None}) == []

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: procfile.systemd contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Validation of the role's inputs, run on the controller before anything is changed.
+"""Validation of the role's inputs, run on the controller before anything is changed
+(controller code: the host paths' rule, which a module needs too, is module_utils/paths.py).
 
 Every function returns a list of messages, each naming the variable and the rule, so
 that the preflight check can show all problems at once instead of the first only.
@@ -14,6 +15,11 @@ __metaclass__ = type
 import re
 
 from ansible_collections.procfile.systemd.plugins.module_utils.health import CHECK_DEFAULTS
+from ansible_collections.procfile.systemd.plugins.module_utils.paths import (
+    PATH_RE,
+    normalized_path_errors,
+    path_errors,
+)
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import count_variable
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import max_unavailable_error
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import upstream_errors
@@ -24,8 +30,6 @@ from ansible_collections.procfile.systemd.plugins.module_utils.units import (
 )
 
 MAX_APP_LENGTH = 64
-# A path systemd and the shell both take literally: no spaces, quotes, % or $.
-PATH_RE = re.compile(r"^/[A-Za-z0-9._+/-]*\Z")
 USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 UNIT_RE = re.compile(r"^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.(service|socket|target|mount|"
                      r"path|timer|slice|scope|device|swap|automount)\Z")
@@ -62,17 +66,6 @@ def app_errors(app):
     return []
 
 
-def path_errors(variable, path):
-    if not isinstance(path, str) or not path:
-        return ["%s is required: an absolute path" % variable]
-    if not PATH_RE.match(path) or path == "/":
-        return ["%s %r: an absolute path of letters, digits and . _ + - / (no spaces, "
-                "quotes, $ or %%), not /" % (variable, path)]
-    if any(part in (".", "..") for part in path.split("/")):
-        return ["%s %r: no '.' or '..' components" % (variable, path)]
-    return []
-
-
 # The path variables of the host (procfile_root is checked by validate itself), each
 # written into unit files, systemd-run arguments or root's file operations: one control
 # character or unit-syntax character there is a unit line of the variable's author's
@@ -82,19 +75,6 @@ HOST_PATHS = ("procfile_root", "procfile_home", "procfile_config_dir", "procfile
 # May be left empty: no home for an existing user, no root for --tags remove.
 OPTIONAL_PATHS = ("procfile_root", "procfile_home")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def normalized_path_errors(variable, path, optional=False):
-    """PATH as one of the role's host paths: absolute, normalized (no '.', '..', '//' or
-    trailing '/'), and of characters that systemd's unit syntax and the shell both read
-    literally. An empty value is an error unless OPTIONAL."""
-    if optional and path in ("", None):
-        return []
-    errors = path_errors(variable, path)
-    if not errors and (path.rstrip("/") != path or "//" in path):
-        return ["%s %r: a normalized path (no '//', no trailing '/'): %s"
-                % (variable, path, re.sub("/+", "/", path).rstrip("/") or "/")]
-    return errors
 
 
 def path_variable_errors(paths):
