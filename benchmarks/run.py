@@ -290,14 +290,14 @@ def meta_of(repeats, host):
             "repeats": repeats, "host": host}
 
 
-def fleet_benchmark(repeats, sizes):
+def fleet_benchmark(repeats, sizes, naive=True):
     inventory = Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml"
-    run = fleet.Fleet(ROOT, BIN, SANDBOX, inventory, repeats, sizes)
+    run = fleet.Fleet(ROOT, BIN, SANDBOX, inventory, repeats, sizes, naive)
     run.run()
     run.local_run(repeats)
     run.profile(max(sizes))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    run.report(RESULTS / ("fleet" if sizes == fleet.SIZES else "fleet-smoke"),
+    run.report(RESULTS / ("fleet" if max(sizes) == max(fleet.SIZES) else "fleet-smoke"),
                meta_of(repeats, "sandbox servers (systemd-nspawn, Debian bookworm, systemd 252), private network"))
     return 0
 
@@ -312,6 +312,9 @@ def main():
                         help="what one more server costs: 1, 4, 8 and 16 servers (results/fleet.md)")
     parser.add_argument("--profile-only", type=int, metavar="SERVERS",
                         help="with --fleet: only the controller's CPU per task on this many servers")
+    parser.add_argument("--sizes", help="with --fleet: these numbers of servers (default 1,4,8,16)")
+    parser.add_argument("--no-naive", action="store_true",
+                        help="with --fleet: without the task-per-instance role (the longest runs)")
     parser.add_argument("--local-only", action="store_true",
                         help="with --fleet: only a server deploying itself (-c local)")
     args = parser.parse_args()
@@ -328,7 +331,9 @@ def main():
         print("\n".join(run.profile_lines()))
         return 0
     if args.fleet:
-        return fleet_benchmark(2 if args.smoke else args.repeats, (1, 4) if args.smoke else fleet.SIZES)
+        sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else fleet.SIZES
+        return fleet_benchmark(2 if args.smoke else args.repeats, (1, 4) if args.smoke else sizes,
+                               naive=not args.no_naive)
     bench = Bench(1 if args.smoke else args.repeats)
     sizes = [1, 10] if args.smoke else [1, 10, 50, 100]
     if args.only:
