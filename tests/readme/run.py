@@ -124,14 +124,10 @@ class Run:
         if not units:
             return {}
         out = self.ssh("systemctl show --property=Id,MainPID -- " + " ".join(units))
-        pids, unit = {}, None
-        for line in out.splitlines():
-            key, _sep, value = line.partition("=")
-            if key == "Id":
-                unit = value
-            elif key == "MainPID":
-                pids[unit] = value
-        return pids
+        # One block a unit, blank-line separated, its properties in systemd's order.
+        blocks = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+                  for block in out.split("\n\n")]
+        return dict((b["Id"], b["MainPID"]) for b in blocks if "Id" in b and "MainPID" in b)
 
     # ------------------------------------------------------------------ checks
     def check(self, ok, what):
