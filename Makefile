@@ -64,7 +64,7 @@ sandbox-image: apt
 
 # The example app's packages (Flask, gunicorn, RQ, Redis, nginx in front), baked into a
 # second image (the queue and proxy scenarios use the same set, so the same image).
-DEMO_PACKAGES := python3-flask gunicorn python3-rq python3-redis redis-server nginx
+DEMO_PACKAGES := python3-flask gunicorn python3-rq python3-redis redis-server nginx haproxy
 DEMO_IMAGE := $(addprefix --extra=,$(DEMO_PACKAGES))
 DEMO_SECRETS := .cache/demo-secrets.yml
 DEMO_PLAY = $(BIN)/ansible-playbook -i $(DEMO_INVENTORY) -i examples/inventory/demo.yml -e @$(DEMO_SECRETS)

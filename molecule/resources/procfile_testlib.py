@@ -160,6 +160,55 @@ def prober_lines(text):
     return lines[:-1]
 
 
+class ServerProber:
+    """A prober that runs on HOST as a transient unit while a step runs: COMMAND (a
+    prober of molecule/default/files/ that takes OUT and STOP as its last two arguments)
+    writes one line per request or round to OUT until STOP exists, then its `end N` line.
+
+        with ServerProber(host, "roll-prober", "python3 /srv/roll/prober.py 7601,7602",
+                          "/tmp/roll-probes") as prober:
+            deploy(...)
+        rounds = prober.lines()   # at least 20, and the prober ran through the step
+
+    It is probing (its first line written) before the step starts, and stopped by its
+    stop file (not killed) after it, so that its last line is its end marker."""
+
+    def __init__(self, host, unit, command, out, stop=None):
+        self.host, self.unit, self.command, self.out = host, unit, command, out
+        self.stop = stop or out + ".stop"
+
+    def start(self):
+        self.host.run("rm -f %s %s", self.out, self.stop)
+        self.host.run("systemctl stop %s; systemctl reset-failed %s", self.unit, self.unit)
+        self.host.check_output("systemd-run --unit=%s --property=RuntimeMaxSec=900 %s %s %s"
+                               % (self.unit, self.command, self.out, self.stop))
+
+    def wait_started(self):
+        assert self.host.run("for i in $(seq 600); do [ -s %s ] && exit 0; sleep 0.1; done; "
+                             "exit 1", self.out).rc == 0, "%s wrote nothing" % self.unit
+
+    def finish(self):
+        self.host.run("touch %s", self.stop)
+        self.host.run("for i in $(seq 600); do systemctl is-active -q %s || break; sleep 0.1; "
+                      "done; systemctl stop %s; systemctl reset-failed %s",
+                      self.unit, self.unit, self.unit)
+
+    def __enter__(self):
+        self.start()
+        self.wait_started()
+        return self
+
+    def __exit__(self, *exc):
+        self.finish()
+
+    def lines(self, minimum=20):
+        """Its lines (without the end marker), at least MINIMUM of them."""
+        lines = prober_lines(self.host.check_output("cat %s", self.out))
+        assert len(lines) >= minimum, ("%s: %d lines, fewer than %d" % (self.unit, len(lines), minimum),
+                                       lines[-10:])
+        return lines
+
+
 def boot_id(host):
     return host.file("/proc/sys/kernel/random/boot_id").content_string.strip()
 

@@ -118,6 +118,17 @@ class Run:
         out = self.ssh("systemctl list-units --plain --no-legend --state=active 'shop-*@*.service'")
         return sorted(line.split()[0] for line in out.splitlines() if line.strip())
 
+    def main_pids(self):
+        """{unit: MainPID} of shop's running instances: a restart gives each a new one."""
+        units = self.active()
+        if not units:
+            return {}
+        out = self.ssh("systemctl show --property=Id,MainPID -- " + " ".join(units))
+        # One block a unit, blank-line separated, its properties in systemd's order.
+        blocks = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+                  for block in out.split("\n\n")]
+        return dict((b["Id"], b["MainPID"]) for b in blocks if "Id" in b and "MainPID" in b)
+
     # ------------------------------------------------------------------ checks
     def check(self, ok, what):
         print("   %s %s" % ("ok  " if ok else "FAIL", what), flush=True)
@@ -137,7 +148,7 @@ class Run:
 
     def checks_after(self, command, output, before=None):
         """What the README promises of COMMAND, looked at on the server; BEFORE: shop's
-        footprint before a removal ran."""
+        footprint before a removal ran, or its instances' main PIDs before a restart."""
         if "procfile_source=./app" in command:
             self.check(len(self.active()) == 3, "first deploy: web 2 + worker 1 running: %s" % self.active())
             home = self.ssh("getent passwd shop | cut -d: -f6; stat -c '%U:%G %a' /var/lib/shop; "
@@ -174,7 +185,16 @@ class Run:
             self.check(self.ssh("systemctl list-units --all --plain --no-legend 'shop-run-*'") == "",
                        "the one-off's unit is gone")
         if "--tags restart" in command:
-            self.check(len(self.active()) == 4, "restarted, still 4 running: %s" % self.active())
+            # Proved by the instances' main processes, not by the run's own message: those
+            # of the type restarted (procfile_restart_type) have new ones, the others not.
+            after, before = self.main_pids(), before or {}
+            only = re.search(r"procfile_restart_type=([\w-]+)", command)
+            wanted = [u for u in after if not only or u.startswith("shop-%s@" % only.group(1))]
+            self.check(len(after) == 4 and sorted(after) == sorted(before) and wanted
+                       and all(after[u] not in ("0", before[u]) for u in wanted)
+                       and all(after[u] == before[u] for u in after if u not in wanted),
+                       "restarted: new main PIDs for %s, the others unchanged (before %s, after %s)"
+                       % (wanted, before, after))
         if "--tags remove" in command:
             after = self.shop_footprint()
             if "--check" in command:
@@ -209,8 +229,11 @@ class Run:
                 if self.args.dry and line.startswith("ansible-playbook"):
                     line = line.split("  #")[0].rstrip() + " --syntax-check"
                 print("$ " + line, flush=True)
-                before = (self.shop_footprint() if "--tags remove" in line and not self.args.dry
-                          else None)
+                before = None
+                if not self.args.dry and "--tags remove" in line:
+                    before = self.shop_footprint()
+                elif not self.args.dry and "--tags restart" in line:
+                    before = self.main_pids()
                 t0 = time.monotonic()
                 res = subprocess.run(["bash", "-c", line], cwd=self.project, env=self.env,
                                      text=True, capture_output=True, check=False)

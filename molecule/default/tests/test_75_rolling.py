@@ -9,7 +9,7 @@ order of events and count rounds; they never compare durations.
 """
 
 import pytest
-from procfile_testlib import playbook, prober_lines, props, recap_changed
+from procfile_testlib import ServerProber, playbook, props, recap_changed
 
 ROOT = "/srv/roll"
 EVENTS = ROOT + "/var/events"
@@ -45,28 +45,10 @@ def pids(host):
                 for n in NUMBERS)
 
 
-class Prober:
+def probing(host):
     """Direct-port probes of the three instances, round after round, on the server."""
-
-    def __init__(self, host):
-        self.host = host
-
-    def __enter__(self):
-        self.host.run("rm -f %s %s", PROBES, PROBES_STOP)
-        self.host.check_output(
-            "systemd-run --unit=roll-prober --property=RuntimeMaxSec=900 "
-            "python3 %s/prober.py %s %s %s", ROOT,
-            ",".join(str(BASE_PORT + n) for n in NUMBERS), PROBES, PROBES_STOP)
-        return self
-
-    def __exit__(self, *exc):
-        self.host.run("touch %s", PROBES_STOP)
-        self.host.run("for i in $(seq 600); do systemctl is-active -q roll-prober || break; "
-                      "sleep 0.1; done; systemctl stop roll-prober; systemctl reset-failed "
-                      "roll-prober")
-
-    def rounds(self):
-        return [int(line) for line in prober_lines(self.host.check_output("cat %s", PROBES))]
+    return ServerProber(host, "roll-prober", "python3 %s/prober.py %s"
+                        % (ROOT, ",".join(str(BASE_PORT + n) for n in NUMBERS)), PROBES, PROBES_STOP)
 
 
 def most_down_at_once(evts, since):
@@ -95,7 +77,7 @@ def test_a_new_revision_restarts_every_instance_after_the_release_one_at_a_time(
     before = pids(host)
     mark = len(events(host))
     set_version(host, "v2")
-    with Prober(host) as prober:
+    with probing(host) as prober:
         _rc, out = deploy("v2")
     after = pids(host)
     assert all(after[n] != before[n] and after[n] != "0" for n in NUMBERS), (before, after)
@@ -107,7 +89,7 @@ def test_a_new_revision_restarts_every_instance_after_the_release_one_at_a_time(
         ["web.1", "web.2", "web.3"], new
     # One at a time: never two instances down together (the type has a health check).
     assert most_down_at_once(new, 0) == 1, new
-    rounds = prober.rounds()
+    rounds = [int(line) for line in prober.lines()]
     assert len(rounds) >= 20 and 0 not in rounds, rounds
     assert recap_changed(out) >= 1
 
@@ -148,7 +130,7 @@ def test_a_version_that_fails_its_check_stops_the_roll_and_the_old_ones_serve(ho
     before = pids(host)
     mark = len(events(host))
     set_version(host, "v4")
-    with Prober(host) as prober:
+    with probing(host) as prober:
         rc, out = deploy("v4", check=False, procfile_environment={"BROKEN": "1"},
                          procfile_process_settings={"web": {"health_check": {"path": "/",
                                                                              "timeout": 5}}})
@@ -160,7 +142,7 @@ def test_a_version_that_fails_its_check_stops_the_roll_and_the_old_ones_serve(ho
     assert after[2] == before[2] and after[3] == before[3]
     new = events(host)[mark:]
     assert not [e for e in new if e[0] == "stopping" and e[1] != "web.1"], new
-    rounds = prober.rounds()
+    rounds = [int(line) for line in prober.lines()]
     assert len(rounds) >= 20 and min(rounds) >= 2, rounds
     # Fixed: the next deploy rolls every instance onto the good version.
     set_version(host, "v5")
@@ -184,7 +166,7 @@ def test_max_unavailable_restarts_that_many_together(host):
 def test_restart_tag_rolls_the_same_way(host):
     mark = len(events(host))
     before = pids(host)
-    with Prober(host) as prober:
+    with probing(host) as prober:
         deploy("v6", "--tags", "restart")
     # Restarted: each instance has a new main process (not the product's own message).
     after = pids(host)
@@ -192,5 +174,5 @@ def test_restart_tag_rolls_the_same_way(host):
     new = events(host)[mark:]
     assert [e[1] for e in new if e[0] == "stopping"] == ["web.1", "web.2", "web.3"], new
     assert most_down_at_once(new, 0) == 1, new
-    rounds = prober.rounds()
+    rounds = [int(line) for line in prober.lines()]
     assert len(rounds) >= 20 and 0 not in rounds, rounds

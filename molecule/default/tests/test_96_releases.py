@@ -13,7 +13,7 @@ import shutil
 import tarfile
 
 import pytest
-from procfile_testlib import SCENARIO, playbook, recap_changed
+from procfile_testlib import SCENARIO, ServerProber, playbook, recap_changed
 
 ROOT = "/srv/rel"
 DATA = "/var/lib/rel-data"
@@ -83,24 +83,10 @@ def listing(host):
     return host.check_output("ls -A %s/releases", ROOT).split()
 
 
-class Prober:
-    def __init__(self, host):
-        self.host = host
-
-    def __enter__(self):
-        self.host.run("rm -f %s %s", PROBES, PROBES_STOP)
-        self.host.check_output(
-            "systemd-run --unit=rel-prober --property=RuntimeMaxSec=900 python3 %s/current/probe.py %s %s %s",
-            ROOT, ",".join(str(p) for p in PORTS), PROBES, PROBES_STOP)
-        return self
-
-    def __exit__(self, *exc):
-        self.host.run("touch %s", PROBES_STOP)
-        self.host.run("for i in $(seq 100); do systemctl is-active -q rel-prober || break; "
-                      "sleep 0.1; done; systemctl stop rel-prober; systemctl reset-failed rel-prober")
-
-    def lines(self):
-        return [line.split() for line in self.host.check_output("cat %s", PROBES).splitlines()]
+def probing(host):
+    """Every instance asked, round after round, on the server: a line per answer."""
+    return ServerProber(host, "rel-prober", "python3 %s/current/probe.py %s"
+                        % (ROOT, ",".join(str(p) for p in PORTS)), PROBES, PROBES_STOP)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -143,13 +129,13 @@ def test_new_code_rolls_in_while_instances_not_yet_restarted_answer_from_their_o
     write(source, "v2")
     gone = source / "lib" / "p00" / "m000.py"
     gone.unlink()
-    with Prober(host) as prober:
+    with probing(host) as prober:
         _rc, out = deploy(source, "v2")
     assert recap_changed(out) >= 1
     after = answers(host)
     assert set(content for _pid, content in after.values()) == {"v2"}
     assert not old_pids & set(pid for pid, _content in after.values())
-    lines = prober.lines()
+    lines = [line.split() for line in prober.lines()]
     # Every answer of a process started before the deploy came from the old release.
     from_old = [line for line in lines if line[1] in old_pids]
     assert from_old and all(line[2] == "v1" for line in from_old), lines

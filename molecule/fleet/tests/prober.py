@@ -2,7 +2,8 @@
 
 Run inside the sandbox hub's network namespace (the servers' private network):
   ip netns exec sdh-hub python3 prober.py HOST:PORT ...
-Each line: {"t": seconds, "up": ["HOST:PORT", ...], "body": {"HOST:PORT": "..."}}.
+Each line: {"t": seconds, "up": ["HOST:PORT", ...], "body": {"HOST:PORT": "..."}}; the
+last one `end N` (N rounds): the test reads it as proof the prober ran through the step.
 """
 
 import json
@@ -14,6 +15,7 @@ import urllib.request
 TARGETS = sys.argv[1:]
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 START = time.monotonic()
+ROUNDS = 0
 
 while True:
     up, body = [], {}
@@ -25,5 +27,7 @@ while True:
         except Exception:  # pylint: disable=broad-except
             pass
     print(json.dumps({"t": round(time.monotonic() - START, 2), "up": up, "body": body}), flush=True)
+    ROUNDS += 1
     if select.select([sys.stdin], [], [], 0.1)[0]:
         break
+print("end %d" % ROUNDS, flush=True)

@@ -5,7 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from procfile_testlib import PROJECT, address, instances, playbook, props, recap
+from procfile_testlib import PROJECT, address, instances, playbook, prober_lines, props, recap
 
 DEPLOY = str(PROJECT / "playbooks" / "deploy.yml")
 WEB_HOSTS = ["fleet-web-1", "fleet-web-2"]
@@ -93,8 +93,10 @@ class Prober:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def stop(self):
-        out = self.proc.communicate("stop\n", timeout=30)[0]
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        """Its rounds: it must have run through the step (its `end N` line) and exited 0."""
+        out = self.proc.communicate("stop\n", timeout=60)[0]
+        assert self.proc.returncode == 0, out[-2000:]
+        return [json.loads(line) for line in prober_lines(out)]
 
 
 def test_rolling_deploy_keeps_a_web_server_answering(fleet):

@@ -11,7 +11,7 @@ rounds; they never compare durations.
 """
 
 import pytest
-from procfile_testlib import playbook, prober_lines, props, recap_changed
+from procfile_testlib import ServerProber, playbook, props, recap_changed
 
 ROOT = "/srv/roll"
 BASE_PORT = 7600
@@ -55,35 +55,30 @@ class Probers:
     def __init__(self, host):
         self.host = host
         self.attempts = []
+        self.proxy = ServerProber(host, "zd-proxy", "python3 %s/proxy_prober.py http://127.0.0.1/"
+                                  % ROOT, OUT + ".proxy", OUT + ".stop")
+        self.rounds = ServerProber(host, "zd-direct", "python3 %s/prober.py %s" % (ROOT, PORTS),
+                                   OUT + ".direct", OUT + ".stop")
 
     def __enter__(self):
-        self.host.run("rm -f %s.*", OUT)
         self.since = log_size(self.host)
-        for unit, command in (
-                ("zd-proxy", "python3 %s/proxy_prober.py http://127.0.0.1/ %s.proxy %s.stop"
-                 % (ROOT, OUT, OUT)),
-                ("zd-direct", "python3 %s/prober.py %s %s.direct %s.stop" % (ROOT, PORTS, OUT, OUT))):
-            self.host.check_output("systemd-run --unit=%s --property=RuntimeMaxSec=900 %s"
-                                   % (unit, command))
+        for prober in (self.proxy, self.rounds):
+            prober.start()
         # Both are probing before the step starts.
-        for suffix in ("proxy", "direct"):
-            assert self.host.run("for i in $(seq 300); do [ -s %s.%s ] && exit 0; sleep 0.1; "
-                                 "done; exit 1", OUT, suffix).rc == 0
+        for prober in (self.proxy, self.rounds):
+            prober.wait_started()
         return self
 
     def __exit__(self, *exc):
-        self.host.run("touch %s.stop", OUT)
-        for unit in ("zd-proxy", "zd-direct"):
-            self.host.run("for i in $(seq 600); do systemctl is-active -q %s || break; "
-                          "sleep 0.1; done; systemctl stop %s; systemctl reset-failed %s",
-                          unit, unit, unit)
+        for prober in (self.proxy, self.rounds):
+            prober.finish()
         self.attempts = upstream_attempts(self.host, self.since)
 
     def proxied(self):
-        return prober_lines(self.host.check_output("cat %s.proxy", OUT))
+        return self.proxy.lines()
 
     def direct(self):
-        return [int(n) for n in prober_lines(self.host.check_output("cat %s.direct", OUT))]
+        return [int(n) for n in self.rounds.lines()]
 
     def assert_nothing_sent_elsewhere(self):
         answers = self.proxied()

@@ -1,5 +1,6 @@
 """Ask every port, round after round, until STOP_FILE exists: one line per answer,
-"<port> <pid> <content>". Run on the server: probe.py PORTS OUT STOP_FILE."""
+"<port> <pid> <content>", then `end N` (N answers). Run on the server: probe.py PORTS OUT
+STOP_FILE."""
 
 import os
 import socket
@@ -25,13 +26,18 @@ def ask(port):
 
 def main():
     ports = [int(p) for p in sys.argv[1].split(",")]
+    count = 0
     with open(sys.argv[2], "a", buffering=1) as out:
         while not os.path.exists(sys.argv[3]):
             for port in ports:
                 answer = ask(port)
                 if answer:
                     out.write("%d %s\n" % (port, answer))
+                    count += 1
             time.sleep(0.01)
+        # The test checks this line: the prober ran through the whole step, and the
+        # file holds every answer it got (procfile_testlib.prober_lines).
+        out.write("end %d\n" % count)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """A web instance that takes BOOT_SECONDS (2) before it listens on PORT, and logs its life
-to /srv/roll/var/events, one appended line per event: "<event> <PS> <pid> <version>".
+to var/events next to it (/srv/roll/var/events), one appended line per event:
+"<event> <PS> <pid> <version>" (its version: the VERSION file next to it).
 The events' order is what the tests read: never a duration.
 
 BROKEN=1 in the environment: a new version that never listens (it exits at once).
 GET /slow is a slow request a stop must let finish: it is held until the instance gets its
-stop signal (or /srv/roll/var/release-slow exists), then answers ("slow-done").
+stop signal (or var/release-slow exists), then answers ("slow-done").
 """
 
 import os
@@ -14,10 +15,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-EVENTS = "/srv/roll/var/events"
-RELEASE_SLOW = "/srv/roll/var/release-slow"
+# /srv/roll; the proxy scenario runs a copy as another app, in /srv/hap.
+ROOT = os.path.dirname(os.path.abspath(__file__))
+EVENTS = os.path.join(ROOT, "var", "events")
+RELEASE_SLOW = os.path.join(ROOT, "var", "release-slow")
 STOPPING = threading.Event()
-with open("/srv/roll/VERSION") as version_file:
+with open(os.path.join(ROOT, "VERSION")) as version_file:
     VERSION = version_file.read().strip()
 
 

@@ -49,6 +49,19 @@ def test_haproxy_backend():
     assert members_in(text, "api-v2") == [2]
 
 
+def test_haproxy_backend_without_instances_is_a_valid_section():
+    # HAProxy loads a backend with no server (it answers 503): a comment says why.
+    setting = full_setting("shop", "web", {"path": "/x.cfg", "format": "haproxy"})
+    text = render(setting, "shop", "web", [])
+    assert text.endswith("backend shop_web\n    # no instance is running\n")
+    assert members_in(text, "web") == []
+
+
+def test_a_reload_unit_of_the_users_own():
+    assert full_setting("shop", "web", {"path": "/x", "reload": "openresty.service"})["reload"] \
+        == "openresty.service"
+
+
 def test_default_name_is_a_valid_nginx_name():
     assert full_setting("my-shop", "web-api", {"path": "/x"})["name"] == "my_shop_web_api"
 
