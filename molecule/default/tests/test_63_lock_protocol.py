@@ -22,8 +22,9 @@ OPERATIONS = ("deploy", "pause", "resume", "restart", "rollback", "remove")
 
 
 def folded(out):
-    """The yaml callback folds long messages at spaces: compare with whitespace collapsed."""
-    return " ".join(out.split())
+    """The yaml callback folds long messages at spaces and doubles the quotes of a
+    single-quoted string: compare with whitespace collapsed and quotes single."""
+    return " ".join(out.split()).replace("''", "'")
 
 
 def run(source, operation, *args, check=True, **extra):
