@@ -292,8 +292,8 @@ class Version:
             try:
                 how = self.ensure_venv()
                 _rc, out = self.run([self.venv / "bin" / "ansible", "--version"], env=self.env())
-                # Its "ansible [core X.Y.Z]" line: a Python warning may come first (2.21.5
-                # with cryptography 51 warns that DSA is deprecated on every command).
+                # Its "ansible [core X.Y.Z]" line: a Python warning may come first (2.19 and
+                # later with cryptography 51 warn that DSA is deprecated, on every command).
                 line = re.search(r"^ansible \[core .*$", out, re.M)
                 self.step("virtualenv %s: %s" % (how, line.group(0) if line else out.splitlines()[0]))
                 self.unit_tests()
