@@ -31,7 +31,7 @@ help:
 	@echo "make test-readme   the README's commands, as printed, on a sandbox server"
 	@echo "make test-compat   the role's tests on Debian bullseye and trixie (systemd 247, 257)"
 	@echo "make test-systemd-range   the smoke scenario on bullseye and trixie (CI runs it)"
-	@echo "make test-ansible-versions   unit tests and a real deploy on ansible-core 2.16 to 2.20"
+	@echo "make test-ansible-versions   unit tests and a real deploy on ansible-core 2.16 to 2.21"
 	@echo "make clean   destroy every sandbox server (distclean: the caches and venv too)"
 
 # ---------------------------------------------------------------- set-up
@@ -211,11 +211,11 @@ test-systemd-range: deps
 	$(SANDBOX) list --names | { grep -v '^smoke-' || true; } > $(RANGE_KEEP)
 	$(SANDBOX) leftovers --keep-file $(RANGE_KEEP)
 
-# Every ansible-core minor the collection supports, 2.16 to 2.20: per version a virtualenv
+# Every ansible-core minor the collection supports, 2.16 to 2.21: per version a virtualenv
 # .cache/ansible-<version> (pinned by tests/ansible-versions/requirements-<version>.txt,
-# 2.20 on Python 3.12), the unit tests, and deploy, idempotence, check mode, scale,
+# 2.20 and 2.21 on Python 3.12), the unit tests, and deploy, idempotence, check mode, scale,
 # pause/resume and status on a sandbox server of its own (compat-<version>).
-# ANSIBLE_VERSIONS="2.16 2.20" runs only those.
+# ANSIBLE_VERSIONS="2.16 2.21" runs only those.
 ANSIBLE_VERSIONS ?=
 test-ansible-versions: sandbox-image collection
 	$(PYTHON) tests/ansible-versions/run.py $(ANSIBLE_VERSIONS)
