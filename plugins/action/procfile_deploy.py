@@ -30,6 +30,8 @@ _DEFERRED = ("read", "read_errors", "install")
 class ActionModule(ActionBase):
     TRANSFERS_FILES = True
     _VALID_ARGS = frozenset(("checks", "release", "lock_timeout", "app") + _DEFERRED)
+    # The steps' warnings and deprecations, for the task's result (see _deploy).
+    _messages = None
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -51,7 +53,14 @@ class ActionModule(ActionBase):
         return result
 
     def _deploy(self, args, task_vars):
+        self._messages = {"warnings": [], "deprecations": []}
         result = self._steps(args, task_vars)
+        # Each step's warnings (a count variable that names no type, a takeover, ...) are
+        # the task's: Ansible shows those of the task's result only, not of nested ones.
+        for key, found in self._messages.items():
+            found += [m for m in result.get(key) or [] if m not in found]
+            if found:
+                result[key] = found
         # Whether the install step was reached: only then can this run hold the app's lock
         # (the role's `always:` gives it back when a later task fails).
         result.setdefault("lock_tried", False)
@@ -122,7 +131,12 @@ class ActionModule(ActionBase):
         return unpacked
 
     def _module(self, name, module_args, task_vars):
-        return self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars)
+        result = self._execute_module(module_name=name, module_args=module_args, task_vars=task_vars)
+        if name != "procfile.systemd.procfile_install":
+            # Kept for the task's result (see _deploy); the install's result is the task's own.
+            for key, found in self._messages.items():
+                found += [m for m in result.pop(key, None) or [] if m not in found]
+        return result
 
     def _deferred(self, name, task_vars, injected):
         """The role variable NAME, templated now, with INJECTED (this task's earlier results)
