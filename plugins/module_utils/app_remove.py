@@ -291,7 +291,7 @@ def remove(module, host, app, p):
     result = dict(changed=bool(lines), removed=lines, stopped=todo["stop"],
                   unit_files=todo["unit_files"], upstream_files=[], kept_upstream_files=[],
                   account_removed=todo["account"], unlocked=False,
-                  acquired=bool(owner) and not module.check_mode, holder=None)
+                  acquired=bool(owner), holder=None)
     if todo["kept_account"]:
         module.warn(todo["kept_account"])
     if module._diff:

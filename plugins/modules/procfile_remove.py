@@ -165,12 +165,12 @@ unlocked:
   type: bool
 acquired:
   description:
-    - Whether this run held the app's lock while it removed (the lock is taken by
-      M(procfile.systemd.procfile_lock) first; without it, the module refuses).
+    - With O(lock_owner), whether this run took the app's lock (in check mode, whether it
+      could); false when another run holds it, and nothing was done.
   returned: always
   type: bool
 holder:
-  description: Always null - the module never runs while another run holds the lock.
+  description: The run that holds the app's lock when it is not this one (RV(acquired) false), else null.
   returned: always
   type: dict
 """
