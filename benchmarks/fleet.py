@@ -167,7 +167,7 @@ class Fleet:
                     add("deploy", size, wall, cpu)
                     # A server other than the first: the first also runs the tasks that run
                     # once for the play (run_once), counted apart.
-                    self.tasks[size] = recap_tasks(out, self.servers[-1])
+                    self.tasks[size] = recap_tasks(out, self.servers[size - 1])
                     self.tasks_first[size] = recap_tasks(out, self.servers[0])
                     wall, cpu, _out = self.play("deploy.yml", size, procfile_scale=COUNTS)
                     add("no-change re-run", size, wall, cpu)

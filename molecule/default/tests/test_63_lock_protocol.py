@@ -42,9 +42,12 @@ def plant_lease(host, age):
     lease = {"token": "ctl-elsewhere:0000:4242:1", "controller": "ctl-elsewhere", "boot_id": "0" * 32,
              "user": "deployer", "pid": 4242, "pid_start": "1", "nonce": "f" * 16,
              "acquired_at": int(time.time()) - age}
+    # testinfra quotes each argument for the shell.
     host.check_output("mkdir -p -m 0700 /run/procfile-systemd && printf '%%s\\n' %s > %s && chmod 0600 %s",
-                      "'" + json.dumps(lease) + "'", LEASE, LEASE)
-    return host.check_output("cat %s", LEASE)
+                      json.dumps(lease), LEASE, LEASE)
+    planted = host.check_output("cat %s", LEASE)
+    assert json.loads(planted)["token"] == lease["token"], planted
+    return planted
 
 
 def app_state(host):
