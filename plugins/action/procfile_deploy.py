@@ -146,8 +146,16 @@ class ActionModule(ActionBase):
             raise AnsibleError("procfile_deploy: the variable %s is not defined" % name)
         variables = dict(task_vars)
         variables.update(injected)
-        templar = self._templar.copy_with_new_env(available_variables=variables)
-        return _without_omitted(templar.template(task_vars[name]), task_vars.get("omit"))
+        if getattr(self._templar, "_engine", None) is not None:
+            # ansible-core 2.19 and later (set_temporary_context is deprecated there).
+            value = self._templar.copy_with_new_env(available_variables=variables).template(task_vars[name])
+        else:
+            # Before 2.19 a template's lookup() and query() stay bound to the templar that
+            # made the Jinja environment: a copy's variables would not reach them (the unit
+            # files lookup would render without this task's results).
+            with self._templar.set_temporary_context(available_variables=variables):
+                value = self._templar.template(task_vars[name])
+        return _without_omitted(value, task_vars.get("omit"))
 
 
 def _without_omitted(value, omit):
