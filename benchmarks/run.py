@@ -290,15 +290,30 @@ def meta_of(repeats, host):
             "repeats": repeats, "host": host}
 
 
-def fleet_benchmark(repeats, sizes, naive=True):
+def ansible_core_version(bin_dir):
+    out = subprocess.run([str(bin_dir / "ansible"), "--version"], capture_output=True, text=True, check=True).stdout
+    return out.split("\n")[0].split("core ")[-1].rstrip("]")
+
+
+def fleet_benchmark(repeats, sizes, naive=True, bin_dir=None):
+    """BIN_DIR: the bin directory of another ansible-core's virtualenv (the controller's
+    ansible-playbook); its results go to fleet-ansible-<version>.{md,json}, and the run
+    where each server deploys itself (-c local, the pinned ansible-core on the server) is
+    left out."""
     inventory = Path(tempfile.mkdtemp(prefix="procfile-fleet-")) / "inventory.yml"
-    run = fleet.Fleet(ROOT, BIN, SANDBOX, inventory, repeats, sizes, naive)
+    run = fleet.Fleet(ROOT, bin_dir or BIN, SANDBOX, inventory, repeats, sizes, naive)
+    version = ansible_core_version(bin_dir or BIN)
     run.run()
-    run.local_run(repeats)
+    if not bin_dir:
+        run.local_run(repeats)
     run.profile(max(sizes))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    run.report(RESULTS / ("fleet" if max(sizes) == max(fleet.SIZES) else "fleet-smoke"),
-               meta_of(repeats, "sandbox servers (systemd-nspawn, Debian bookworm, systemd 252), private network"))
+    stem = "fleet" if max(sizes) == max(fleet.SIZES) else "fleet-smoke"
+    if bin_dir:
+        stem = "fleet-ansible-" + ".".join(version.split(".")[:2])
+    meta = meta_of(repeats, "sandbox servers (systemd-nspawn, Debian bookworm, systemd 252), private network")
+    meta["machine"] += ", ansible-core %s on the controller" % version
+    run.report(RESULTS / stem, meta)
     return 0
 
 
@@ -315,6 +330,9 @@ def main():
     parser.add_argument("--sizes", help="with --fleet: these numbers of servers (default 1,4,8,16)")
     parser.add_argument("--no-naive", action="store_true",
                         help="with --fleet: without the task-per-instance role (the longest runs)")
+    parser.add_argument("--ansible-bin", type=Path, metavar="DIR",
+                        help="with --fleet: the controller's ansible-playbook from this bin directory (another "
+                             "ansible-core's virtualenv, e.g. .cache/ansible-2.21/bin from make test-ansible-versions)")
     parser.add_argument("--local-only", action="store_true",
                         help="with --fleet: only a server deploying itself (-c local)")
     args = parser.parse_args()
@@ -333,7 +351,8 @@ def main():
     if args.fleet:
         sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else fleet.SIZES
         return fleet_benchmark(2 if args.smoke else args.repeats, (1, 4) if args.smoke else sizes,
-                               naive=not args.no_naive)
+                               naive=not args.no_naive,
+                               bin_dir=args.ansible_bin.resolve() if args.ansible_bin else None)
     bench = Bench(1 if args.smoke else args.repeats)
     sizes = [1, 10] if args.smoke else [1, 10, 50, 100]
     if args.only:

@@ -24,7 +24,7 @@ from ansible_collections.procfile.systemd.plugins.plugin_utils.locked_action imp
 
 # Arguments that name role variables: templated by this action, after the step before them
 # ran, with that step's result among the variables (see _deferred).
-_DEFERRED = ("read", "read_errors", "install")
+_DEFERRED = ("read", "read_errors", "install", "plan")
 
 # Role variables (vars/main.yml) that the deferred arguments use many times over: each
 # use of a variable whose value is a template templates it again, and every template is
@@ -58,6 +58,7 @@ class ActionModule(ActionBase):
             read=dict(type="str", required=True),
             read_errors=dict(type="str", required=True),
             install=dict(type="str", required=True),
+            plan=dict(type="str"),
         ))
         try:
             result.update(self._deploy(args, task_vars))
@@ -115,6 +116,10 @@ class ActionModule(ActionBase):
                                dict(install_args, app=args["app"], lock_timeout=args["lock_timeout"]))
         installed["lock_tried"] = True
         installed["info"] = info
+        if args["plan"] and not installed.get("failed"):
+            # 6. What the apply task needs that this task already derived (the types, their
+            # counts, health checks, upstreams): data for it, not templates to derive again.
+            installed["plan"] = self._deferred(args["plan"], task_vars, injected)
         released = injected.get("__procfile_release_state")
         if released:
             # The release sent and unpacked is a change, and --diff names it.

@@ -28,10 +28,12 @@ description:
   - 5. Takes the app's lock and installs (M(procfile.systemd.procfile_install), arguments in
     the role variable named by O(install)). A lock whose holder is gone (see
     O(lock_timeout)) is taken over in the same task; a live holder's refuses the run.
-  - O(read), O(read_errors) and O(install) name role variables instead of being arguments,
-    because they depend on the results of the steps before them, which only exist once
-    this task runs. They are templated with those results as C(__procfile_release_state)
-    (step 2) and C(__procfile_install.info) (step 3).
+  - 6. Returns, as RV(plan), the role variable named by O(plan) templated with what the steps
+    before found: what the task that applies the counts needs, derived once.
+  - O(read), O(read_errors), O(install) and O(plan) name role variables instead of being
+    arguments, because they depend on the results of the steps before them, which only
+    exist once this task runs. They are templated with those results as
+    C(__procfile_release_state) (step 2) and C(__procfile_install.info) (step 3).
 author:
   - procfile.systemd contributors (@procfile-systemd)
 options:
@@ -67,6 +69,9 @@ options:
     description: The name of the role variable holding M(procfile.systemd.procfile_install)'s arguments.
     type: str
     required: true
+  plan:
+    description: The name of the role variable to return as RV(plan) once the install succeeded.
+    type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -94,6 +99,7 @@ EXAMPLES = r"""
     read: _procfile_read_args
     read_errors: _procfile_read_errors
     install: _procfile_install_args
+    plan: _procfile_apply_plan
   register: __procfile_install
 """
 
@@ -109,6 +115,10 @@ lock_tried:
 release_state:
   description: The result of M(procfile.systemd.procfile_release) (step 2).
   returned: with O(release)
+  type: dict
+plan:
+  description: The role variable named by O(plan), templated after the install.
+  returned: with O(plan), when the install succeeded
   type: dict
 acquired:
   description: Whether the lock was taken; the other keys of M(procfile.systemd.procfile_install)'s result are returned as well.
