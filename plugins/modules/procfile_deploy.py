@@ -29,7 +29,7 @@ description:
     the role variable named by O(install)). A lock whose holder is gone (see
     O(lock_timeout)) is taken over in the same task; a live holder's refuses the run.
   - 6. Returns, as RV(plan), the role variable named by O(plan) templated with what the steps
-    before found: what the task that applies the counts needs, derived once.
+    before found, so that the task that applies the counts gets what it needs derived once.
   - O(read), O(read_errors), O(install) and O(plan) name role variables instead of being
     arguments, because they depend on the results of the steps before them, which only
     exist once this task runs. They are templated with those results as
