@@ -330,7 +330,7 @@ class Fleet:
 
     def report(self, stem, meta):
         targets = self.targets()
-        stem.with_suffix(".json").write_text(json.dumps(
+        (stem.parent / (stem.name + ".json")).write_text(json.dumps(
             {"meta": meta, "results": self.results, "targets": targets,
              "tasks_per_server": dict((str(k), {"executed": v[0], "skipped": v[1]}) for k, v in self.tasks.items()),
              "task_cpu": self.profiles, "local": self.local},
@@ -361,5 +361,5 @@ class Fleet:
             lines.append("| %s | %.2f | %s | %s |" % (t["target"], t["value"], t["limit"], "yes" if t["met"] else "**no**"))
         lines += self.local_lines()
         lines += self.profile_lines()
-        stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+        (stem.parent / (stem.name + ".md")).write_text("\n".join(lines) + "\n")
         print("\n".join(lines))
