@@ -19,11 +19,13 @@ class UnsafeLoader(yaml.SafeLoader):
 UnsafeLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
 
 
-def settled_content(host, path, accept=bool, timeout=10):
+def settled_content(host, path, accept=bool, timeout=60):
     """The file's content once it passes accept().
 
-    The corpus commands exit and Restart=always runs them again every second; each run
-    truncates the file (`>`) before it writes, so a single read can see it empty.
+    The corpus commands exit and Restart=always runs them again (every 15 s: the plays'
+    restart_sec); each run truncates the file (`>`) before it writes, so a single read can
+    see it empty, and the next good one comes with the next run (the deadline covers a
+    few of them).
     """
     return wait_for(lambda: _content_if(host, path, accept), timeout) or host.file(path).content
 
@@ -46,7 +48,7 @@ APPS = [("hostile", 7000, "sh"), ("hostile-bash", 7200, "bash")]
 def test_command_reaches_the_shell_byte_for_byte(host, process_type, app, base_port, shell):
     [n] = instances(host, app, process_type, "loaded")
     unit_out = "/var/lib/%s-out/%s" % (app, process_type)
-    assert wait_for(lambda: host.file(unit_out).exists, 10), "the unit never wrote " + unit_out
+    assert wait_for(lambda: host.file(unit_out).exists, 60), "the unit never wrote " + unit_out
     by_hand = host.run("python3 /usr/local/bin/by_hand.py /srv/hostile/Procfile %s %s "
                        "/var/lib/%s-hand %s %s /srv/hostile %s", process_type, str(n), app, app,
                        str(base_port), shell)
