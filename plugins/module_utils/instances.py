@@ -21,10 +21,13 @@ import re
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     MARKER_APP,
     MARKER_BASE_PORT,
+    MARKER_SCHEDULE,
     MARKER_TYPE,
     MARKER_UPSTREAM,
+    scheduled_name,
     target_name,
     template_name,
+    timer_name,
 )
 
 _MARKER_RE = re.compile(r"^(X-Procfile[A-Za-z]+)=(.*)$", re.M)
@@ -75,7 +78,9 @@ def scan_owned_units(unit_dir):
     """Every unit file in UNIT_DIR that procfile.systemd wrote, by app.
 
     Returns {app: {"templates": {type: path}, "target": path or None,
-    "base_port": int or None, "upstreams": {type: setting}, "other": [paths]}}.
+    "base_port": int or None, "upstreams": {type: setting},
+    "scheduled": {type: {"timer": path, "service": path, "schedule": text}} (either file
+    may be missing after an interrupted run), "other": [paths]}}.
     """
     apps = {}
     try:
@@ -84,7 +89,7 @@ def scan_owned_units(unit_dir):
         return apps
     for name in names:
         path = os.path.join(unit_dir, name)
-        if not (name.endswith(".service") or name.endswith(".target")) or not os.path.isfile(path) \
+        if not name.endswith((".service", ".target", ".timer")) or not os.path.isfile(path) \
                 or os.path.islink(path):
             continue
         markers = read_markers(path)
@@ -92,7 +97,7 @@ def scan_owned_units(unit_dir):
             continue
         app = markers[MARKER_APP]
         entry = apps.setdefault(app, {"templates": {}, "target": None, "base_port": None,
-                                      "upstreams": {}, "other": []})
+                                      "upstreams": {}, "scheduled": {}, "other": []})
         process_type = markers.get(MARKER_TYPE)
         if name == target_name(app):
             entry["target"] = path
@@ -105,6 +110,11 @@ def scan_owned_units(unit_dir):
                 entry["base_port"] = int(markers.get(MARKER_BASE_PORT, ""))
             except ValueError:
                 pass
+        elif process_type and name == timer_name(app, process_type):
+            scheduled = entry["scheduled"].setdefault(process_type, {})
+            scheduled.update(timer=path, schedule=markers.get(MARKER_SCHEDULE, ""))
+        elif process_type and name == scheduled_name(app, process_type):
+            entry["scheduled"].setdefault(process_type, {})["service"] = path
         else:
             entry["other"].append(path)
     return apps

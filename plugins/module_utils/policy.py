@@ -19,27 +19,41 @@ from ansible_collections.procfile.systemd.plugins.module_utils.instances import 
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     release_name,
+    scheduled_name,
     target_name,
     template_name,
+    timer_name,
 )
 
 
-def unit_name_conflict(app, types, owned, unit_dir):
-    """A unit name APP needs that another app, or a hand-written file, already has."""
-    wanted = [template_name(app, t) for t in types] + [target_name(app), release_name(app)]
+def owned_paths(entry):
+    """Every unit file of one app's scan_owned_units entry."""
+    scheduled = [path for files in entry.get("scheduled", {}).values()
+                 for key, path in sorted(files.items()) if key in ("timer", "service")]
+    return (list(entry["templates"].values()) + [entry["target"]] + scheduled
+            + entry["other"])
+
+
+def unit_name_conflict(app, types, owned, unit_dir, scheduled=()):
+    """A unit name APP needs that another app, or a hand-written file, already has.
+
+    SCHEDULED: the types whose timer and service this host gets. App shop's scheduled
+    type report-release would be app shop-report's release unit (clarification 7)."""
+    wanted = [template_name(app, t) for t in types] + [target_name(app), release_name(app)] + [
+        name for t in scheduled for name in (timer_name(app, t), scheduled_name(app, t))]
     for name in wanted:
         path = os.path.join(unit_dir, name)
         if not os.path.lexists(path):
             continue
         owner = None
         for other, entry in owned.items():
-            paths = list(entry["templates"].values()) + [entry["target"]] + entry["other"]
-            if path in paths:
+            if path in owned_paths(entry):
                 owner = other
         if owner == app:
             continue
         if owner is not None:
-            other_type = [t for t, p in owned[owner]["templates"].items() if p == path]
+            other_type = [t for t, p in owned[owner]["templates"].items() if p == path] + [
+                t for t, files in owned[owner].get("scheduled", {}).items() if path in files.values()]
             return dict(
                 msg="unit name clash: %s already belongs to app '%s'%s; app '%s' cannot use "
                     "it. Rename a process type or an app." % (

@@ -22,6 +22,9 @@ MARKER_BASE_PORT = "X-ProcfileBasePort"
 # The type's front-proxy list (its `upstream` setting, as key=value words): when the type
 # leaves the Procfile, its settings go too, and this is how the next deploy finds the file.
 MARKER_UPSTREAM = "X-ProcfileUpstream"
+# A scheduled type's timer: its schedule as the user wrote it (a cron line or a calendar
+# expression), for --tags status; OnCalendar= holds what systemd reads.
+MARKER_SCHEDULE = "X-ProcfileSchedule"
 APP_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 # The signals a process type may stop with (its stop_signal setting, the unit's
 # KillSignal), in the order messages list them, with their numbers on Linux, where the
@@ -120,6 +123,16 @@ def instance_name(app, process_type, number):
 
 def target_name(app):
     return "%s.target" % app
+
+
+def timer_name(app, process_type):
+    """A scheduled type's timer: one per type and host, never an instance."""
+    return "%s-%s.timer" % (app, process_type)
+
+
+def scheduled_name(app, process_type):
+    """The service a scheduled type's timer starts (the timer's default Unit=)."""
+    return "%s-%s.service" % (app, process_type)
 
 
 def release_name(app):

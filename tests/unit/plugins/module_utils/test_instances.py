@@ -91,6 +91,14 @@ def test_scan_result_exactly_and_what_it_skips(tmp_path):
     # Marked as shop's, but not by the names shop's units have: "other" (left over).
     renamed = unit("shop-old@.service", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=web\n")
     untyped = unit("shop-extra.service", "[Unit]\nX-ProcfileApp=shop\n")
+    # A scheduled type: its timer (with the schedule as written) and its service.
+    timer = unit("shop-report.timer", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=report\n"
+                                      "X-ProcfileSchedule=*/15 * * * *\n")
+    report = unit("shop-report.service", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=report\n")
+    # A service of a scheduled type whose timer is gone (an interrupted run).
+    cleanup = unit("shop-cleanup.service", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=cleanup\n")
+    # A timer whose name is not its type's: left over.
+    misnamed = unit("shop-x.timer", "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=report\n")
     # Not procfile.systemd's: no app marker, or not a unit file it writes.
     unit("shop-foo@.service", "[Unit]\nX-ProcfileType=foo\n")
     unit("shop.socket", "[Unit]\nX-ProcfileApp=shop\n")
@@ -124,7 +132,10 @@ def test_scan_result_exactly_and_what_it_skips(tmp_path):
         "shop": {"templates": {"web": web, "worker": worker}, "target": target,
                  # The web's: the worker's is not a number.
                  "base_port": 5000, "upstreams": {},
-                 "other": [untyped, renamed]},
+                 "scheduled": {"report": {"timer": timer, "service": report,
+                                          "schedule": "*/15 * * * *"},
+                               "cleanup": {"service": cleanup}},
+                 "other": [untyped, renamed, misnamed]},
     }
     # Nothing was taken out of the FIFO.
     assert unread == [b"[Unit]\nX-ProcfileApp=shop\n"]
@@ -135,7 +146,8 @@ def test_scan_without_a_target_or_a_base_port(tmp_path):
                                                    "X-ProcfileType=worker\n")
     assert scan_owned_units(str(tmp_path)) == {
         "shop": {"templates": {"worker": str(tmp_path / "shop-worker@.service")},
-                 "target": None, "base_port": None, "upstreams": {}, "other": []}}
+                 "target": None, "base_port": None, "upstreams": {}, "scheduled": {},
+                 "other": []}}
     assert scan_owned_units(str(tmp_path / "no-such-dir")) == {}
 
 
