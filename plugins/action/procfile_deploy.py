@@ -33,7 +33,8 @@ _DEFERRED = ("read", "read_errors", "install", "plan")
 # for the rest of the task. Before the read, those that do not depend on the host; after
 # it, those that depend on what the host's Procfile says.
 _SHARED_BEFORE_READ = ("_procfile_source_given", "_procfile_user", "_procfile_group")
-_SHARED_AFTER_READ = ("_procfile_processes", "_procfile_release_process", "_procfile_releases",
+_SHARED_AFTER_READ = ("_procfile_all_processes", "_procfile_schedules", "_procfile_schedules_here",
+                      "_procfile_processes", "_procfile_release_process", "_procfile_releases",
                       "_procfile_release_revision", "_procfile_release_dir", "_procfile_workdir",
                       "_procfile_counts")
 
@@ -109,6 +110,11 @@ class ActionModule(ActionBase):
         errors = self._deferred(args["read_errors"], task_vars, injected)
         if errors:
             return dict(failed=True, msg="\n".join(errors), info=info)
+
+        # What the scheduled types' placement says (a count they ignore, a limited run).
+        for warning in (injected.get("_procfile_schedules") or {}).get("warnings") or []:
+            if warning not in self._messages["warnings"]:
+                self._messages["warnings"].append(warning)
 
         # 5. The lock, then the install, in one call; a dead run's lock is taken over.
         install_args = self._deferred(args["install"], task_vars, injected)

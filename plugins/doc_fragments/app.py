@@ -52,4 +52,15 @@ options:
       - Wanted instance count per type; a type not named here runs none.
     type: dict
     default: {}
+  schedules:
+    description:
+      - The app's scheduled process types (not in O(types)), each mapped to whether its
+        timer and service are on this host. V(true), they are (installed by
+        M(procfile.systemd.procfile_install), enabled and started by the apply); V(false),
+        they are not (a timer the host has is stopped, its running job stopped, and
+        removed by the apply); null, the host keeps what it has (a run limited with
+        C(--limit) whose first host need not be the fleet's).
+      - A scheduled type the host has units of that is not named here is removed by the apply.
+    type: dict
+    default: {}
 """

@@ -11,7 +11,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.procfile.systemd.plugins.module_utils import dyno, units
 from ansible_collections.procfile.systemd.plugins.module_utils.health import full_check
-from ansible_collections.procfile.systemd.plugins.plugin_utils import controller, validate
+from ansible_collections.procfile.systemd.plugins.plugin_utils import controller, schedule, validate
 from ansible_collections.procfile.systemd.plugins.plugin_utils import log_stream as _log_stream
 from ansible_collections.procfile.systemd.plugins.plugin_utils import status_table as _status_table
 
@@ -59,7 +59,11 @@ def unit_value(value, variable, specifiers=False):
         raise AnsibleFilterError("%s %r: %s" % (variable, value, exc))
 
 
-def instance_counts(types, scale, count_values, default, maximum):
+def instance_counts(types, scale, count_values, default, maximum, scheduled=()):
+    # A scheduled type has no instances: procfile_scale may name it (ignored, with the
+    # schedules filter's warning when above 1).
+    if isinstance(scale, dict):
+        scale = dict((t, n) for t, n in scale.items() if t not in scheduled)
     counts, errors = validate.counts(list(types), scale, count_values, default, maximum)
     return {"counts": counts, "errors": errors}
 
@@ -117,6 +121,22 @@ def shells(settings, shell, by="variable"):
             found["procfile_process_settings[%r].shell" % t if by == "variable" else t] = \
                 values["shell"]
     return found
+
+
+def schedules(settings, defaults, types, hostname, play_hosts, inventory_hosts, limited=False,
+              scale=None, count_values=None):
+    """The scheduled types and where their timers live (plugin_utils/schedule.py).
+    SCALE (procfile_scale) and COUNT_VALUES ({type: its <type>_count}) only for the
+    warning about a count that a scheduled type ignores."""
+    types = list(types)
+    counts = {}
+    for t in types:
+        if isinstance(scale, dict) and t in scale:
+            counts[t] = ("procfile_scale[%r]" % t, scale[t])
+        elif (count_values or {}).get(t) not in (None, validate.UNSET):
+            counts[t] = ("%s_count" % t, count_values[t])
+    return schedule.schedules(settings, defaults, types, hostname, list(play_hosts),
+                              list(inventory_hosts), bool(limited), counts)
 
 
 def signal_number(signal):
@@ -216,6 +236,7 @@ class FilterModule(object):
             "max_unavailable": max_unavailable,
             "upstreams": upstreams,
             "shells": shells,
+            "schedules": schedules,
             "signal_number": signal_number,
             "status_table": status_table,
             "log_stream": log_stream,

@@ -14,7 +14,9 @@ description:
   - Renders the C(procfile) role's unit templates on the controller, each with
     P(ansible.builtin.template#lookup), C(app.target.j2) for the app's target,
     C(process.service.j2) once per process type (with C(item) set to that process), and
-    C(release.service.j2) when the Procfile has a release process.
+    C(release.service.j2) when the Procfile has a release process, and
+    C(scheduled.timer.j2) and C(scheduled.service.j2) for each scheduled type whose timer
+    lives on this host.
   - Returns one dict per unit file, with its C(path), its C(content) and the process
     C(type) it runs (null for the target and the release unit), so that a single
     M(procfile.systemd.procfile_install) call verifies and installs them all.
@@ -39,7 +41,7 @@ options:
     required: true
   processes:
     description:
-      - The Procfile's process types, release excluded, as returned by
+      - The Procfile's process types, release excluded (scheduled ones included), as returned by
         M(procfile.systemd.procfile_info) (RV(procfile.systemd.procfile_info#module:processes)).
     type: list
     elements: dict
@@ -52,6 +54,16 @@ options:
     description: Whether to render the release unit (the Procfile has a release process).
     type: bool
     default: false
+  schedules:
+    description:
+      - The app's scheduled process types, the C(types) of the
+        P(procfile.systemd.schedules#filter) filter. A type of O(processes) named here gets
+        a timer and a service (C(scheduled.timer.j2), C(scheduled.service.j2)) instead of
+        a template unit, on the hosts whose C(here) is true; none where it is false.
+      - A type whose C(here) is null (a limited run) is rendered with RV(_raw.keep_only),
+        so that the host writes it only where the timer already is.
+    type: dict
+    default: {}
 notes:
   - The templates are looked up like P(ansible.builtin.template#lookup) does, in the
     calling role's C(templates) directory, and see all variables of the task.
@@ -83,6 +95,14 @@ _raw:
     content:
       description: The unit file's text, ending in exactly one line break.
       type: str
+    scheduled:
+      description: Whether the unit is a scheduled type's timer or service.
+      type: bool
+    keep_only:
+      description:
+        - A scheduled type's timer path, when the file is to be written only if that timer
+          is on the host already (C(schedule_on) C(first) in a run limited with C(--limit)).
+      type: str
 """
 
 import secrets
@@ -101,10 +121,25 @@ class LookupModule(LookupBase):
                                      templar=self._templar)
         unit_dir = self.get_option("unit_dir").rstrip("/")
 
+        app = self.get_option("app")
+        schedules = self.get_option("schedules")
         units = [(self.get_option("target"), None, "app.target.j2", None)]
+        extra = {}
         for process in self.get_option("processes"):
             name = str(process["name"])
-            units.append(("%s-%s@.service" % (self.get_option("app"), name), name, "process.service.j2", process))
+            if name not in schedules:
+                units.append(("%s-%s@.service" % (app, name), name, "process.service.j2", process))
+                continue
+            here = schedules[name].get("here")
+            if here is False:
+                continue
+            timer = "%s-%s.timer" % (app, name)
+            keep = {"keep_only": unit_dir + "/" + timer} if here is None else {}
+            item = dict(process, schedule=schedules[name])
+            for unit, source in ((timer, "scheduled.timer.j2"),
+                                 ("%s-%s.service" % (app, name), "scheduled.service.j2")):
+                units.append((unit, name, source, item))
+                extra[unit] = dict(scheduled=True, **keep)
         if self.get_option("release"):
             units.append((self.get_option("release_unit"), None, "release.service.j2", None))
 
@@ -120,5 +155,6 @@ class LookupModule(LookupBase):
         parts = str(text).split(boundary)
         if len(parts) != len(units) + 1 or parts[0].strip():
             raise AnsibleLookupError("units.j2 rendered %d units for %d" % (len(parts) - 1, len(units)))
-        return [{"path": unit_dir + "/" + name, "type": type_, "content": part.rstrip("\n") + "\n"}
+        return [dict({"path": unit_dir + "/" + name, "type": type_, "content": part.rstrip("\n") + "\n"},
+                     **extra.get(name, {}))
                 for (name, type_, _source, _item), part in zip(units, parts[1:])]

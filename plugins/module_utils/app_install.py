@@ -29,6 +29,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.files import (
     verify_units,
     write_atomic,
 )
+from ansible_collections.procfile.systemd.plugins.module_utils.schedules import calendar_problems
 from ansible_collections.procfile.systemd.plugins.module_utils.safepath import (
     UnsafePath,
     ensure_dir,
@@ -67,16 +68,25 @@ def code_change(code_file, revision, copied, now=None):
 
 def install(module, host, app, types, p, lock=None):
     """Account, directories, unit files and environment file, verified before any write."""
-    files = p["files"]
+    # A scheduled type's units in a limited run (keep_only): only where its timer is.
+    files = [f for f in p["files"] if not f.get("keep_only") or os.path.exists(f["keep_only"])]
     env_file, env_content = p["env_file"], p["env_content"]
     changed_files = [f for f in files if needs_write(f["path"], f["content"], 0o644)]
+    # A timer is verified with the service it starts (systemd-analyze loads both).
+    changed_types = set(f["type"] for f in changed_files if f.get("scheduled"))
+    verified = changed_files + [f for f in files if f.get("scheduled") and f["type"] in changed_types
+                                and f not in changed_files]
     extra = [dict(path=f["path"], content=f["content"], mode=int(str(f.get("mode") or "0600"), 8))
              for f in p.get("extra_files") or []]
     changed_extra = [f for f in extra if needs_write(f["path"], f["content"], f["mode"])]
     env_changed = env_content is not None and needs_write(env_file, env_content, 0o600)
     absent = [path for path in p["absent"] if os.path.lexists(path)]
+    calendars = calendar_problems(module, changed_files)
+    if calendars:
+        module.fail_json(msg="; ".join(calendars) + ". Nothing was changed on this host.",
+                         problems=calendars)
     problems = verify_units(module, dict((os.path.basename(f["path"]), f["content"])
-                                         for f in changed_files))
+                                         for f in verified))
     if problems:
         module.fail_json(msg="systemd-analyze verify found problems in the rendered unit(s); "
                              "nothing was changed on this host:\n" + "\n".join(

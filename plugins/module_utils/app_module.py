@@ -57,6 +57,7 @@ PLAN = argument_spec(
     base_port=dict(type="int", default=5000),
     types=dict(type="list", elements="str", default=[]),
     counts=dict(type="dict", default={}),
+    schedules=dict(type="dict", default={}),
 )
 
 

@@ -59,7 +59,9 @@ from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import 
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     app_name_error,
     release_name,
+    scheduled_name,
     target_name,
+    timer_name,
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import Upstreams
 
@@ -117,7 +119,7 @@ def plan(module, host, app, p):
     unit_dir = p["unit_dir"]
     owned = scan_owned_units(unit_dir)
     mine = owned.get(app, {"templates": {}, "target": None, "upstreams": {}, "other": [],
-                           "base_port": None})
+                           "base_port": None, "scheduled": {}})
     types = sorted(mine["templates"])
     loaded = host.loaded_instances(app)
     running = instances_by_type(app, types, [u for u, s in loaded.items()
@@ -127,10 +129,16 @@ def plan(module, host, app, p):
     known = instances_by_type(app, types, list(loaded))
     loaded_units = sorted("%s-%s@%d.service" % (app, t, n) for t in types for n in known[t])
     target, release_unit = target_name(app), release_name(app)
+    # Scheduled types: their timers and services (a running job is stopped too).
+    scheduled = mine.get("scheduled", {})
+    scheduled_files = [path for t in sorted(scheduled) for key, path in sorted(scheduled[t].items())
+                       if key in ("timer", "service")]
     unit_files = sorted(list(mine["templates"].values()) + ([mine["target"]] if mine["target"] else [])
-                        + mine["other"])
+                        + mine["other"] + scheduled_files)
     owned_names = set(os.path.basename(f) for f in unit_files)
-    others = [u for u in (target, release_unit) if u in owned_names]
+    timers = [timer_name(app, t) for t in sorted(scheduled) if "timer" in scheduled[t]]
+    others = [u for u in [target, release_unit] + timers + [scheduled_name(app, t) for t in sorted(scheduled)]
+              if u in owned_names]
     states = host.states(others, "Id,ActiveState,UnitFileState", check=False) if others else {}
     # One-off commands still running (procfile-run): stopped, or they would outlive the app.
     stop = instances + host.one_offs(app) + [
@@ -150,7 +158,8 @@ def plan(module, host, app, p):
             if entry.endswith(".wants") and os.path.islink(link):
                 target_links.append(link)
     disable = [os.path.basename(link) for link in links] + (
-        [target] if target_links or states.get(target, {}).get("UnitFileState") == "enabled" else [])
+        [target] if target_links or states.get(target, {}).get("UnitFileState") == "enabled" else []) + [
+        u for u in timers if states.get(u, {}).get("UnitFileState") == "enabled"]
     upstreams = dict((t, s) for t, s in mine["upstreams"].items()
                      if s.get("path") and os.path.isfile(s["path"]))
     env_file = os.path.join(p["config_dir"], app, "environment")
@@ -190,7 +199,7 @@ def plan(module, host, app, p):
                                 % (p["user"], app, ACCOUNT_COMMENT % app))
             except KeyError:
                 pass
-    return dict(types=types, stop=stop, loaded=loaded_units + others, disable=disable, links=links, target_links=target_links,
+    return dict(types=types, stop=stop, clean=timers, loaded=loaded_units + others, disable=disable, links=links, target_links=target_links,
                 unit_files=unit_files, upstreams=upstreams, base_port=mine["base_port"],
                 files=files, dirs=dirs, state_files=state_files, account=account, home=home,
                 kept_account=kept_account, to_root=sorted(set(to_root)))
@@ -330,6 +339,10 @@ def remove(module, host, app, p):
     if _is_dir(wants) and not os.listdir(wants):
         os.rmdir(wants)
     host.reset_failed(todo["loaded"])
+    if todo["clean"]:
+        # The timers' last-run stamps, while the timers are still loaded: a stamp outlives
+        # its unit, and an app of the same name deployed later would run its jobs at once.
+        host.run("clean", "--what=state", "--", *todo["clean"], check=False)
     # 3. Units, then the secrets and the state.
     for unit_file in todo["unit_files"]:
         if os.path.lexists(unit_file):

@@ -16,6 +16,7 @@ import time
 
 from ansible_collections.procfile.systemd.plugins.module_utils import dyno
 from ansible_collections.procfile.systemd.plugins.module_utils import release as rel
+from ansible_collections.procfile.systemd.plugins.module_utils import schedules as sched
 from ansible_collections.procfile.systemd.plugins.module_utils.app_install import install
 from ansible_collections.procfile.systemd.plugins.module_utils.files import read_text, write_atomic
 from ansible_collections.procfile.systemd.plugins.module_utils.health import wait_healthy
@@ -97,14 +98,28 @@ def read_pause_record(module, path):
                              "it" % path)
 
 
-def pause(module, host, app, owned_types, unit_dir, state_file):
+def _timer_states(host, app, scheduled):
+    timers, services = sched.unit_names(app, scheduled)
+    return timers, services, host.states(timers + services, "Id,ActiveState,UnitFileState",
+                                         check=False) if scheduled else {}
+
+
+def pause(module, host, app, owned_types, unit_dir, state_file, scheduled=()):
+    """Stop and disable the instances, recorded for resume, and the timers of SCHEDULED
+    (the scheduled types the host has): a running job is stopped, and no run starts until
+    resume (which runs a run missed meanwhile once: Persistent=true)."""
     record = read_pause_record(module, state_file)
     present = present_instances(host, app, owned_types, unit_dir)
     units = [instance_name(app, t, n) for t in owned_types for n in sorted(present[t])]
+    timers, services, states = _timer_states(host, app, scheduled)
+    running = [u for u in timers + services
+               if states.get(u, {}).get("ActiveState") in ACTIVE_STATES + ("deactivating",)]
+    enabled = [u for u in timers if states.get(u, {}).get("UnitFileState") == "enabled"]
     kept = record is not None
     if record is None:
         record = dict((t, sorted(present[t])) for t in owned_types)
-    result = dict(changed=bool(units) or not kept, paused=True, record=record, stop=units)
+    result = dict(changed=bool(units or running or enabled) or not kept, paused=True, record=record,
+                  stop=units + running, timers=list(scheduled))
     count = sum(len(ns) for ns in record.values())
     result["msg"] = ("%s was already paused; kept the first record (%d instances)" % (app, count)
                      if kept else "%s paused: %d instances stopped and disabled, recorded for "
@@ -113,7 +128,11 @@ def pause(module, host, app, owned_types, unit_dir, state_file):
         return result
     if not kept:
         write_atomic(state_file, json.dumps({"app": app, "instances": record,
+                                             "timers": list(scheduled),
                                              "paused_at": int(time.time())}) + "\n", 0o600)
+    if running or enabled:
+        # The timers first, so that no run starts while the job is being stopped.
+        sched.remove_units(host, dict(stop=running, disable=enabled, clean=[], files=[]))
     if units:
         host.run("stop", "--", *units)
         host.run("disable", "--quiet", "--", *units)
@@ -121,7 +140,9 @@ def pause(module, host, app, owned_types, unit_dir, state_file):
     return result
 
 
-def resume(module, host, app, owned_types, unit_dir, state_file):
+def resume(module, host, app, owned_types, unit_dir, state_file, scheduled=()):
+    """Start the recorded instances again, and the timers of every scheduled type the
+    host has now (a deploy while paused may have added or removed some)."""
     record = read_pause_record(module, state_file)
     if record is None:
         return dict(changed=False, paused=False, start=[],
@@ -129,14 +150,15 @@ def resume(module, host, app, owned_types, unit_dir, state_file):
     # Types removed from the Procfile while paused have no template any more.
     units = [instance_name(app, t, n) for t, ns in sorted(record.items()) if t in owned_types
              for n in ns]
-    result = dict(changed=True, paused=False, record=record, start=units,
-                  msg="%s resumed: %d instances enabled and started with their numbers"
-                      % (app, len(units)))
+    timers = sched.unit_names(app, scheduled)[0]
+    result = dict(changed=True, paused=False, record=record, start=units + timers,
+                  msg="%s resumed: %d instances enabled and started with their numbers%s"
+                      % (app, len(units), ", %d timer(s) started" % len(timers) if timers else ""))
     if module.check_mode:
         return result
-    if units:
-        host.run("enable", "--quiet", "--", *units)
-        host.run("start", "--", *units)
+    if units or timers:
+        host.run("enable", "--quiet", "--", *(units + timers))
+        host.run("start", "--", *(units + timers))
     os.remove(state_file)
     return result
 
@@ -210,7 +232,8 @@ def _plan(module, host, app, types, p, owned):
     if unknown:
         module.fail_json(msg="counts for types the Procfile lacks: %s" % ", ".join(unknown))
 
-    problem = unit_name_conflict(app, types, owned, unit_dir)
+    problem = unit_name_conflict(app, types, owned, unit_dir,
+                                 scheduled=sched.kept(p.get("schedules"), mine))
     if problem:
         module.fail_json(**problem)
     removed_types = sorted(t for t in mine["templates"] if t not in types)
@@ -237,7 +260,8 @@ def _plan(module, host, app, types, p, owned):
     if problems:
         module.fail_json(msg="; ".join(problems) + ". Nothing was changed on this host.",
                          problems=problems)
-    return _Plan(unit_dir=unit_dir, mine=mine, counts=counts, removed_types=removed_types,
+    timers = sched.plan(host, app, p.get("schedules") or {}, mine, paused is not None)
+    return _Plan(timers=timers, unit_dir=unit_dir, mine=mine, counts=counts, removed_types=removed_types,
                  known_types=known_types, paused=paused, loaded=loaded, running_before=running_before,
                  present=present, before=before, after=after, proxy=proxy, gone=gone)
 
@@ -265,7 +289,7 @@ def apply(module, host, app, types, p, owned):
     unit_dir, mine, paused, after = plan.unit_dir, plan.mine, plan.paused, plan.after
     removed_types, known_types, loaded = plan.removed_types, plan.known_types, plan.loaded
     running_before, present, before, proxy = plan.running_before, plan.present, plan.before, plan.proxy
-    counts, gone = plan.counts, plan.gone
+    counts, gone, timers = plan.counts, plan.gone, plan.timers
 
     wanted_units = dict((t, [instance_name(app, t, n) for n in after[t]]) for t in types)
     wanted = [u for t in types for u in wanted_units[t]]
@@ -326,7 +350,9 @@ def apply(module, host, app, types, p, owned):
 
     result = dict(
         changed=bool(start or enable or surplus or restart or removed_types or daemon_reload
-                     or record or enable_target or start_target or switch),
+                     or record or enable_target or start_target or switch or timers["enable"]
+                     or timers["start"] or timers["remove"]),
+        timers=timers["timers"], timers_started=timers["start"], timers_removed=timers["remove"],
         instances=after, before=before, start=start, stop=surplus, restart=restart,
         restart_reasons=restart_why,
         removed_types=removed_types, units=wanted_units, released_fingerprint=released,
@@ -348,7 +374,9 @@ def apply(module, host, app, types, p, owned):
                                     if u in wanted_units[t])) for t in restart_why)
         after_text = describe(app, after) + "".join(
             "restart %s: %s (%s)\n" % (t, numbers[t], why) for t, why in sorted(restart_why.items()))
-        before_text = describe(app, before)
+        after_text += sched.describe(app, timers["timers"])
+        before_text = describe(app, before) + sched.describe(
+            app, sorted(set(mine.get("scheduled", {})) & set(timers["timers"] + timers["remove"])))
         if switch:
             before_text += "current -> %s\n" % ("%s/%s" % (rel.RELEASES, switch[0]) if switch[0] else "(none)")
             after_text += "current -> %s/%s\n" % (rel.RELEASES, switch[1])
@@ -380,12 +408,16 @@ def apply(module, host, app, types, p, owned):
         for t in removed_types:
             os.remove(mine["templates"][t])
         host.run("daemon-reload")
+    if timers["remove"]:
+        # A type that left, lost its schedule or moved to another host: its timer and
+        # service go, a running job stopped with its stop signal.
+        sched.remove_units(host, timers)
     # One enable and one start for the target and the instances together: each enable
     # reloads systemd, which costs more the more units it has loaded.
-    enable_now = ([target] if enable_target else []) + enable
+    enable_now = ([target] if enable_target else []) + enable + timers["enable"]
     if enable_now:
         host.run("enable", "--quiet", "--", *enable_now)
-    start_now = ([target] if start_target else []) + start
+    start_now = ([target] if start_target else []) + start + timers["start"]
     if start_now:
         host.run("start", "--", *start_now)
     checks = p["health_checks"]

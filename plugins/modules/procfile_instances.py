@@ -339,12 +339,19 @@ def _apply(module, host, app, p, owned):
     return apply(module, host, app, p["types"], p, owned)
 
 
+def _timers(owned, app):
+    """The scheduled types whose timer the host has."""
+    return sorted(t for t, files in owned.get(app, {}).get("scheduled", {}).items() if "timer" in files)
+
+
 def _pause(module, host, app, p, owned):
-    return pause(module, host, app, _installed(owned, app)[1], p["unit_dir"], p["state_file"])
+    return pause(module, host, app, _installed(owned, app)[1], p["unit_dir"], p["state_file"],
+                 _timers(owned, app))
 
 
 def _resume(module, host, app, p, owned):
-    return resume(module, host, app, _installed(owned, app)[1], p["unit_dir"], p["state_file"])
+    return resume(module, host, app, _installed(owned, app)[1], p["unit_dir"], p["state_file"],
+                  _timers(owned, app))
 
 
 def _restart(module, host, app, p, owned):

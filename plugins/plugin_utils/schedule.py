@@ -228,3 +228,150 @@ def cron_to_calendar(expr):
     time = "%s:%s:00" % (_component(hours, 0, 23, 2), _component(minutes, 0, 59, 2))
     weekday = _weekdays(weekdays)
     return " ".join(([weekday] if weekday else []) + [date, time])
+
+
+# --------------------------------------------------------------- the settings of a type
+
+# A calendar expression is left to systemd-analyze calendar on the host (before the first
+# change); here only what would break the unit file or could never be one.
+_CALENDAR_RE = re.compile(r"^[\x21-\x7e]+( [\x21-\x7e]+)*\Z")
+MAX_TIMEOUT = 7 * 86400
+MAX_JITTER = 86400
+# A scheduled type runs no instances: these settings are about instances, and refused in
+# its own settings (in procfile_process_defaults they are the other types').
+INSTANCE_ONLY = ("health_check", "upstream", "max_unavailable", "restart_sec")
+# procfile-run names its one-offs <app>-run-<N>.service: a scheduled type of that name
+# would be one of them.
+_ONE_OFF_RE = re.compile(r"^run-[0-9]+\Z")
+DEFAULTS = {"schedule_on": "first", "schedule_timeout": 3600, "schedule_jitter": 0}
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def calendar(schedule):
+    """The OnCalendar= expression of a SCHEDULE (a cron line is translated, a calendar
+    expression is kept). Raises ValueError as cron_to_calendar does."""
+    text = schedule.strip()
+    return cron_to_calendar(text) if is_cron(text) else text
+
+
+def schedule_errors(where, value):
+    """A `schedule` setting's problems (WHERE names it: procfile_process_settings['x'])."""
+    if not isinstance(value, str) or not value.strip():
+        return ["%s.schedule %r: a systemd calendar expression (hourly, *-*-* 03:00:00, "
+                "Mon..Fri 09:00) or a five-field cron expression (*/15 * * * *)" % (where, value)]
+    if is_cron(value.strip()):
+        try:
+            cron_to_calendar(value)
+        except ValueError as exc:
+            return ["%s.schedule %r: %s" % (where, value, exc)]
+        return []
+    if len(value) > 256 or not _CALENDAR_RE.match(value.strip()):
+        return ["%s.schedule %r: a calendar expression is one line of printable ASCII words "
+                "separated by single spaces, at most 256 characters" % (where, value)]
+    return []
+
+
+def setting_errors(where, values, in_defaults=False):
+    """The schedule_* settings of one dict of settings (a type's, or the defaults')."""
+    errors = []
+    on = values.get("schedule_on")
+    if on is not None and not (isinstance(on, str) and on.strip() and on == on.strip()
+                               and _CALENDAR_RE.match(on)):
+        errors.append("%s.schedule_on %r: first (the play's first host), all (every host of "
+                      "the play) or an inventory hostname" % (where, on))
+    timeout = values.get("schedule_timeout")
+    if timeout is not None and not (_is_int(timeout) and 1 <= timeout <= MAX_TIMEOUT):
+        errors.append("%s.schedule_timeout %r: whole seconds from 1 to %d that a run may take "
+                      "before it is stopped" % (where, timeout, MAX_TIMEOUT))
+    jitter = values.get("schedule_jitter")
+    if jitter is not None and not (_is_int(jitter) and 0 <= jitter <= MAX_JITTER):
+        errors.append("%s.schedule_jitter %r: whole seconds from 0 to %d by which each run is "
+                      "delayed at random" % (where, jitter, MAX_JITTER))
+    if in_defaults:
+        if values.get("schedule") is not None:
+            errors.append("%s.schedule: a schedule is one process type's; set it in "
+                          "procfile_process_settings[<type>].schedule" % where)
+        return errors
+    if values.get("schedule") is None:
+        for key in ("schedule_on", "schedule_timeout", "schedule_jitter"):
+            if values.get(key) is not None:
+                errors.append("%s.%s: has no effect without %s.schedule" % (where, key, where))
+        return errors
+    errors += schedule_errors(where, values["schedule"])
+    for key in INSTANCE_ONLY:
+        if values.get(key) is not None:
+            errors.append("%s.%s: a scheduled type runs no instances; remove the setting or "
+                          "the schedule" % (where, key))
+    return errors
+
+
+def type_name_errors(where, process_type):
+    if _ONE_OFF_RE.match(process_type):
+        return ["%s.schedule: a scheduled type cannot be named %s (its unit would be a "
+                "one-off's, <app>-run-N.service); rename the type" % (where, process_type)]
+    return []
+
+
+def schedules(settings, defaults, types, hostname, play_hosts, inventory_hosts, limited=False,
+              counts=None):
+    """Where each scheduled type of TYPES (the Procfile's, release excluded) runs, seen
+    from HOSTNAME, with its timer's settings. Returns {"types": {type: {"schedule",
+    "calendar", "timeout", "jitter", "on", "here"}}, "errors": [...], "warnings": [...]}.
+
+    `here` is True (the timer lives on this host), False (it does not: a timer this host
+    has is removed) or None: `schedule_on: first` in a run limited with --limit, whose
+    first host need not be the fleet's, so each host keeps what it has (a timer is
+    updated where there is one and added nowhere). PLAY_HOSTS is ansible_play_hosts_all,
+    the play's hosts whatever the batch (procfile_serial): `first` is then one host per
+    play, not one per batch. COUNTS: {type: (variable, value)} of the counts set for the
+    types (procfile_scale's or <type>_count's): one above 1 for a scheduled type is
+    ignored, with a warning."""
+    found, errors, warnings = {}, [], []
+    settings = settings if isinstance(settings, dict) else {}
+    defaults = defaults if isinstance(defaults, dict) else {}
+    for t in types:
+        own = settings.get(t)
+        if not isinstance(own, dict) or own.get("schedule") is None:
+            continue
+        where = "procfile_process_settings[%r]" % t
+        problems = []
+        merged = dict(DEFAULTS)
+        merged.update((k, v) for k, v in defaults.items() if k in DEFAULTS and v is not None)
+        merged.update((k, v) for k, v in own.items() if k in DEFAULTS and v is not None)
+        on = merged["schedule_on"]
+        if on not in ("first", "all") and isinstance(on, str) and on not in inventory_hosts:
+            problems.append("%s.schedule_on %r: no such host in the inventory (hosts: %s); use "
+                            "first, all or an inventory hostname"
+                            % (where, on, ", ".join(sorted(inventory_hosts)[:10])))
+        try:
+            expr = calendar(own["schedule"]) if isinstance(own["schedule"], str) else None
+        except ValueError:
+            expr = None  # named by setting_errors
+        if problems or expr is None:
+            errors += problems
+            continue
+        if on == "all":
+            here = True
+        elif on == "first":
+            here = None if limited else bool(play_hosts) and hostname == play_hosts[0]
+            if limited:
+                warnings.append("%s runs on the play's first host (schedule_on: first), and "
+                                "this run is limited (--limit): its timer stays where it is, "
+                                "updated but neither added nor moved" % t)
+        else:
+            here = hostname == on
+        variable, count = (counts or {}).get(t, (None, None))
+        try:
+            many = count is not None and int(count) > 1
+        except (TypeError, ValueError):
+            many = False
+        if many:
+            warnings.append("%s is %s, but %s is a scheduled type: it runs once per schedule "
+                            "(on %s), and the count is ignored" % (variable, count, t, on))
+        found[t] = {"schedule": own["schedule"], "calendar": expr,
+                    "timeout": merged["schedule_timeout"], "jitter": merged["schedule_jitter"],
+                    "on": on, "here": here}
+    return {"types": found, "errors": errors, "warnings": warnings}

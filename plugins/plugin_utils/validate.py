@@ -23,6 +23,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.paths import (
 from ansible_collections.procfile.systemd.plugins.module_utils.procfile_parse import count_variable
 from ansible_collections.procfile.systemd.plugins.module_utils.roll import max_unavailable_error
 from ansible_collections.procfile.systemd.plugins.module_utils.upstream import upstream_errors
+from ansible_collections.procfile.systemd.plugins.plugin_utils import schedule
 from ansible_collections.procfile.systemd.plugins.module_utils.units import (
     APP_RE,
     ENV_NAME_RE,
@@ -38,7 +39,8 @@ MEMORY_RE = re.compile(r"^([0-9]+[KMGT]?|[0-9]{1,2}%|100%|infinity)\Z")
 SIGNALS = tuple(name for name, _number in STOP_SIGNALS)
 RESERVED_ENV = ("PORT", "UNIQUE_INT", "DYNO", "PS", "PROCFILE_APP", "PROCFILE_TYPE")
 SETTING_KEYS = ("stop_signal", "stop_timeout", "restart_sec", "memory_max", "nice", "after",
-                "service", "health_check", "max_unavailable", "upstream", "shell")
+                "service", "health_check", "max_unavailable", "upstream", "shell", "schedule",
+                "schedule_on", "schedule_timeout", "schedule_jitter")
 # The shells a command may run under: the unit's wrapper (trap, $((...)), eval, set --)
 # is POSIX shell, and these are the POSIX shells Debian and Ubuntu ship. bash is what
 # Heroku runs Procfile commands with; sh (dash) is the default here.
@@ -196,6 +198,8 @@ def settings_errors(settings, types):
             errors.append("%s must be a dict of settings" % where)
             continue
         errors.extend(setting_errors(where, values))
+        if values.get("schedule") is not None:
+            errors.extend(schedule.type_name_errors(where, t))
     return errors
 
 
@@ -224,6 +228,7 @@ def setting_errors(where, values):
         errors.extend(after_errors(where + ".after", values["after"]))
     if values.get("health_check") is not None:
         errors.extend(health_check_errors(where + ".health_check", values["health_check"]))
+    errors.extend(schedule.setting_errors(where, values, in_defaults=where == "procfile_process_defaults"))
     for key, elsewhere, check in TYPE_ONLY_SETTINGS:
         if values.get(key) is None:
             continue
