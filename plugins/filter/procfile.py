@@ -174,8 +174,10 @@ def instances_summary(hosts, app, results):
         if result.get("paused"):
             lines.append("%s: %s" % (host, result.get("msg", "")))
         lines.append("%s: %s: %s" % (host, app, ", ".join(
-            "%s=%s" % (name, ",".join(str(n) for n in numbers))
-            for name, numbers in result["instances"].items())))
+            ["%s=%s" % (name, ",".join(str(n) for n in numbers))
+             for name, numbers in result["instances"].items()]
+            # A scheduled type: its timer is on this host.
+            + ["%s=timer" % name for name in result.get("timers") or []]) or "nothing"))
     return lines
 
 
