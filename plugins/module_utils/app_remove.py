@@ -151,6 +151,8 @@ def plan(module, host, app, p):
     # This app's instance links only (an entry someone else put there stays).
     links = [os.path.join(wants, name) for t, ns in sorted(instances_by_type(app, types, wanted).items())
              for name in ("%s-%s@%d.service" % (app, t, n) for n in sorted(ns))]
+    # And its timers' (what `systemctl disable` removes; gone here all the same).
+    links += [os.path.join(wants, name) for name in timers if name in wanted]
     target_links = []
     if mine["target"]:
         for entry in sorted(os.listdir(unit_dir)):
@@ -158,8 +160,8 @@ def plan(module, host, app, p):
             if entry.endswith(".wants") and os.path.islink(link):
                 target_links.append(link)
     disable = [os.path.basename(link) for link in links] + (
-        [target] if target_links or states.get(target, {}).get("UnitFileState") == "enabled" else []) + [
-        u for u in timers if states.get(u, {}).get("UnitFileState") == "enabled"]
+        [target] if target_links or states.get(target, {}).get("UnitFileState") == "enabled" else [])
+    disable += [u for u in timers if states.get(u, {}).get("UnitFileState") == "enabled" and u not in disable]
     upstreams = dict((t, s) for t, s in mine["upstreams"].items()
                      if s.get("path") and os.path.isfile(s["path"]))
     env_file = os.path.join(p["config_dir"], app, "environment")

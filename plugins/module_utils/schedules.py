@@ -89,7 +89,7 @@ def calendar_problems(module, files):
             original = value
         elif key == "Next elapse" and value.strip() == "never" and original is not None:
             never.add(original)
-    for calendar, (process_type, written) in sorted(calendars.items()):
+    for calendar, (process_type, written) in sorted(calendars.items(), key=lambda kv: str(kv[1][0])):
         where = "procfile_process_settings[%r].schedule %r" % (process_type, written)
         if calendar in failed:
             problems.append("%s: systemd cannot parse %r as a calendar expression (see "

@@ -235,6 +235,8 @@ def cron_to_calendar(expr):
 # A calendar expression is left to systemd-analyze calendar on the host (before the first
 # change); here only what would break the unit file or could never be one.
 _CALENDAR_RE = re.compile(r"^[\x21-\x7e]+( [\x21-\x7e]+)*\Z")
+# schedule_on: first, all or an inventory hostname (one word of printable ASCII).
+_HOSTNAME_RE = re.compile(r"^[\x21-\x7e]+\Z")
 MAX_TIMEOUT = 7 * 86400
 MAX_JITTER = 86400
 # A scheduled type runs no instances: these settings are about instances, and refused in
@@ -278,8 +280,7 @@ def setting_errors(where, values, in_defaults=False):
     """The schedule_* settings of one dict of settings (a type's, or the defaults')."""
     errors = []
     on = values.get("schedule_on")
-    if on is not None and not (isinstance(on, str) and on.strip() and on == on.strip()
-                               and _CALENDAR_RE.match(on)):
+    if on is not None and not (isinstance(on, str) and _HOSTNAME_RE.match(on)):
         errors.append("%s.schedule_on %r: first (the play's first host), all (every host of "
                       "the play) or an inventory hostname" % (where, on))
     timeout = values.get("schedule_timeout")

@@ -16,16 +16,17 @@ BIN = Path(sys.executable).parent
 ROLE = ROOT / "roles" / "procfile"
 
 
-def run_play(tmp_path, procfile, release):
+def run_play(tmp_path, procfile, release, settings=None):
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "Procfile").write_text(procfile)
     # The template lookup searches the playbook's templates/ directory, as a role's.
     (tmp_path / "templates").symlink_to(ROLE / "templates", target_is_directory=True)
     args = ("app='shop', unit_dir='/etc/systemd/system/', target=_procfile_target, "
-            "release_unit=_procfile_release_unit, processes=_procfile_processes, release=%s"
-            % ("true" if release else "false"))
+            "release_unit=_procfile_release_unit, processes=_procfile_all_processes, "
+            "schedules=_procfile_schedules.types, release=%s" % ("true" if release else "false"))
     own_vars = tmp_path / "vars.yml"
     own_vars.write_text(json.dumps({"procfile_app": "shop", "procfile_root": str(tmp_path / "app"),
+                                    "procfile_process_settings": settings or {},
                                     # The role reads the deploy's read as _procfile_read.
                                     "_procfile_read": "{{ __procfile_info }}"}))
     playbook = tmp_path / "play.yml"
@@ -47,7 +48,7 @@ def run_play(tmp_path, procfile, release):
         ]}]))
     env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
-    res = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)],
+    res = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,db-1,", str(playbook)],
                          capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     return json.loads((tmp_path / "files.json").read_text()), (tmp_path / "web.txt").read_text()
@@ -73,4 +74,29 @@ def test_every_unit_as_data_with_commands_kept_as_text(tmp_path):
 
 def test_no_release_unit_without_release(tmp_path):
     files, _web = run_play(tmp_path, "web: puma -p $PORT\n", release=False)
+    assert [f["type"] for f in files] == [None, "web"]
+
+
+def test_a_scheduled_type_gets_a_timer_and_a_service_not_a_template(tmp_path):
+    files, _web = run_play(tmp_path, "web: puma -p $PORT\nreport: rake 'report {{ x }}' %i\n", release=False,
+                           settings={"report": {"schedule": "0 3 * * 1-5", "schedule_timeout": 60}})
+    assert [(f["path"], f["type"], f.get("scheduled", False)) for f in files] == [
+        ("/etc/systemd/system/shop.target", None, False),
+        ("/etc/systemd/system/shop-web@.service", "web", False),
+        ("/etc/systemd/system/shop-report.timer", "report", True),
+        ("/etc/systemd/system/shop-report.service", "report", True),
+    ]
+    # localhost is the play's first host: the timer is here, no keep_only.
+    assert not any("keep_only" in f for f in files)
+    timer, service = files[2]["content"], files[3]["content"]
+    assert "OnCalendar=Mon..Fri *-*-* 03:00:00\n" in timer
+    assert "X-ProcfileSchedule=0 3 * * 1-5\n" in timer
+    assert "TimeoutStartSec=60\n" in service
+    # The command as text, escaped for systemd, its %i not a specifier.
+    assert "\"rake 'report {{ x }}' %%i\"\n" in service
+
+
+def test_a_scheduled_type_whose_timer_is_elsewhere_gets_no_unit_here(tmp_path):
+    files, _web = run_play(tmp_path, "web: puma\nreport: rake report\n", release=False,
+                           settings={"report": {"schedule": "hourly", "schedule_on": "db-1"}})
     assert [f["type"] for f in files] == [None, "web"]

@@ -375,3 +375,74 @@ def test_a_line_break_in_any_value_fails_the_render_naming_it(variable, value):
     with pytest.raises(Exception) as failed:
         TEMPLATE.render(**derive_paths(variables))
     assert "would end the unit file's line" in str(failed.value) or "backslash" in str(failed.value)
+
+
+# ------------------------------------------------------------------- scheduled types (#31)
+TIMER_TEMPLATE = ENV.from_string((ROLE / "templates" / "scheduled.timer.j2").read_text())
+SCHEDULED_TEMPLATE = ENV.from_string((ROLE / "templates" / "scheduled.service.j2").read_text())
+
+
+def render_scheduled(app, process, schedule, settings_=None, **role_vars):
+    """The timer and the service of a scheduled type, as the unit_files lookup renders
+    them (ITEM: the process with its `schedule`, the schedules filter's entry)."""
+    variables = dict(DEFAULTS)
+    variables.update(ROLE_VARS)
+    variables.update(role_vars)
+    variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
+    variables.update(
+        procfile_app=app, procfile_root="/srv/" + app, _procfile_user=app, _procfile_group=app,
+        procfile_process_settings=settings_ or {}, item=dict(process, schedule=schedule),
+        _procfile_read={"procfile": "/srv/%s/Procfile" % app}, ansible_managed="Ansible managed",
+        _procfile_target=app + ".target", _procfile_env_file="/etc/procfile-systemd/%s/environment" % app)
+    variables = derive_paths(variables)
+    return TIMER_TEMPLATE.render(**variables), SCHEDULED_TEMPLATE.render(**variables)
+
+
+SCHEDULE = {"schedule": "*/15 * * * *", "calendar": "*-*-* *:00/15:00", "timeout": 600,
+            "jitter": 0, "on": "first", "here": True}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(COMMANDS)
+def test_a_scheduled_types_command_reaches_the_shell_byte_for_byte(tmp_path, command):
+    [process] = parse("report: %s\n" % command)
+    timer, service = render_scheduled("shop", process, SCHEDULE)
+    rc, out = verify(tmp_path, {"shop-report.timer": timer, "shop-report.service": service})
+    assert rc == 0 and out == "", out
+    argv = exec_argv(service, "unused")
+    assert argv[:2] == ["/bin/sh", "-c"] and argv[3] == "sh" and len(argv) == 5, argv
+    # No instance number: {{UNIQUE_INT}} is 0, as in the release phase.
+    assert argv[4] == process["command"].replace("{{UNIQUE_INT}}", "0")
+
+
+def test_a_scheduled_type_is_a_oneshot_service_started_by_its_persistent_timer():
+    [process] = parse("report: rake report\n")
+    timer, service = render_scheduled(
+        "shop", process, dict(SCHEDULE, jitter=30),
+        {"report": {"schedule": "*/15 * * * *", "stop_signal": "INT", "stop_timeout": 9}})
+    lines = set(timer.splitlines())
+    assert {"OnCalendar=*-*-* *:00/15:00", "Persistent=true", "AccuracySec=1s",
+            "RandomizedDelaySec=30", "WantedBy=shop.target", "X-ProcfileApp=shop",
+            "X-ProcfileType=report", "X-ProcfileSchedule=*/15 * * * *"} <= lines, timer
+    lines = set(service.splitlines())
+    assert {"Type=oneshot", "TimeoutStartSec=600", "KillMode=control-group", "KillSignal=SIGINT",
+            "SuccessExitStatus=130", "TimeoutStopSec=9", "X-ProcfileApp=shop", "X-ProcfileType=report",
+            "Environment=UNIQUE_INT=0 DYNO=report.scheduled PS=report.scheduled PROCFILE_APP=shop "
+            "PROCFILE_TYPE=report", "WorkingDirectory=/srv/shop", "SyslogIdentifier=shop-report.scheduled",
+            "StartLimitIntervalSec=0"} <= lines, service
+    # Only its timer (or --tags run) starts it: never at boot by itself, never restarted.
+    assert "[Install]" not in service and not any(line.startswith("Restart=") for line in lines)
+    assert not any(line.startswith(("RandomizedDelaySec=", "RuntimeMaxSec=")) for line in service.splitlines())
+    # No jitter: no RandomizedDelaySec= at all.
+    timer, _service = render_scheduled("shop", process, SCHEDULE)
+    assert "RandomizedDelaySec" not in timer
+
+
+@pytest.mark.parametrize("schedule", [
+    "Mon *-*-* 03:00:00\nExecStartPre=+/bin/sh -c id",
+    "hourly\\",
+])
+def test_a_schedule_that_would_end_the_line_fails_the_render(schedule):
+    [process] = parse("report: rake report\n")
+    with pytest.raises(Exception, match="schedule"):
+        render_scheduled("shop", process, dict(SCHEDULE, schedule=schedule, calendar=schedule))

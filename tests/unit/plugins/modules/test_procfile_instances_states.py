@@ -459,3 +459,66 @@ def test_a_list_the_site_still_needs_stays_empty_with_a_warning(tmp_path):
     assert warning.startswith("Type web of app shop left the Procfile; its upstream file %s "
                               "stays, listing no instance" % path)
     assert "Remove it once your site no longer refers to shop_web." in warning
+
+
+# ------------------------------------------------------------------- scheduled types (#31)
+def scheduled_unit(unit_dir, app, process_type):
+    for suffix in ("timer", "service"):
+        with open(os.path.join(unit_dir, "%s-%s.%s" % (app, process_type, suffix)), "w") as handle:
+            handle.write("[Unit]\nX-ProcfileApp=%s\nX-ProcfileType=%s\n" % (app, process_type))
+
+
+def test_a_type_that_became_scheduled_loses_its_instances_and_gets_its_timer_started(shop):
+    unit_dir, loaded, show, _record = shop
+    # The deploy's install wrote worker's timer and service; its template is still there.
+    scheduled_unit(unit_dir, "shop", "worker")
+    show = dict(show, **{"shop-worker.timer": {"ActiveState": "inactive", "UnitFileState": "disabled"}})
+    module = FakeSystemd(loaded, show=show)
+    result = apply(module, unit_dir, ["web"], counts={"web": 1}, schedules={"worker": True})
+    assert result["removed_types"] == ["worker"] and result["timers"] == ["worker"]
+    assert result["timers_started"] == ["shop-worker.timer"] and result["changed"]
+    assert not os.path.exists(os.path.join(unit_dir, "shop-worker@.service"))
+    assert ["enable", "--quiet", "--", "shop-worker.timer"] in module.calls
+    assert module.calls[-1] == ["start", "--", "shop-worker.timer"]
+    # Applied again (the timer enabled and active now): nothing to do.
+    show["shop-worker.timer"] = {"ActiveState": "active", "UnitFileState": "enabled"}
+    module = FakeSystemd({"shop-web@1.service": "active"}, show=show)
+    again = apply(module, unit_dir, ["web"], counts={"web": 1}, schedules={"worker": True})
+    assert not again["changed"] and module.calls == []
+
+
+def test_a_scheduled_unit_of_another_app_is_refused_before_any_call(shop):
+    unit_dir, loaded, show, _record = shop
+    # App shop-report's release unit is what shop's scheduled type "report-release" needs.
+    with open(os.path.join(unit_dir, "shop-report-release.service"), "w") as handle:
+        handle.write("[Unit]\nX-ProcfileApp=shop-report\n")
+    module = FakeSystemd(loaded, show=show)
+    with pytest.raises(Failed, match="shop-report-release.service already belongs to app 'shop-report'"):
+        apply(module, unit_dir, ["web", "worker"], counts={"web": 1, "worker": 2},
+              schedules={"report-release": True})
+    assert module.calls == []
+
+
+def test_pause_stops_the_timers_and_a_running_job_and_resume_starts_the_timers(shop):
+    unit_dir, loaded, show, record = shop
+    scheduled_unit(unit_dir, "shop", "report")
+    show = dict(show, **{"shop-report.timer": {"ActiveState": "active", "UnitFileState": "enabled"},
+                         "shop-report.service": {"ActiveState": "activating", "UnitFileState": "static"}})
+    module = FakeSystemd(loaded, show=show)
+    result = app_states.pause(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record,
+                              ["report"])
+    units = ["shop-web@1.service", "shop-worker@2.service", "shop-worker@3.service"]
+    assert module.calls == [["stop", "--", "shop-report.timer"], ["stop", "--", "shop-report.service"],
+                            ["disable", "--quiet", "--", "shop-report.timer"],
+                            ["reset-failed", "--", "shop-report.service"],
+                            ["stop", "--"] + units, ["disable", "--quiet", "--"] + units,
+                            ["reset-failed", "--"] + units]
+    assert result["stop"] == units + ["shop-report.timer", "shop-report.service"]
+    with open(record) as handle:
+        assert json.load(handle)["timers"] == ["report"]
+    module = FakeSystemd({}, show=show)
+    resumed = app_states.resume(module, Systemctl(module), "shop", ["web", "worker"], unit_dir, record,
+                                ["report"])
+    assert module.calls == [["enable", "--quiet", "--"] + units + ["shop-report.timer"],
+                            ["start", "--"] + units + ["shop-report.timer"]]
+    assert "1 timer(s) started" in resumed["msg"]

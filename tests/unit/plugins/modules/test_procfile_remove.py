@@ -400,3 +400,30 @@ def test_the_shared_procfile_run_goes_with_the_last_app_only(host, other_app_has
     remove(module, root, run_command=command)
     assert os.path.exists(command) == other_app_has_one_offs
     assert not os.path.exists(os.path.join(root, "config", "shop"))
+
+
+def test_a_scheduled_types_timer_running_job_and_last_run_stamp_go(host):
+    root, loaded, show = host
+    units = os.path.join(root, "units")
+    for suffix in ("timer", "service"):
+        write(os.path.join(units, "shop-report.%s" % suffix),
+              "[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=report\n")
+    os.symlink(os.path.join(units, "shop-report.timer"),
+               os.path.join(units, "shop.target.wants", "shop-report.timer"))
+    show.update({"shop-report.timer": {"ActiveState": "active", "UnitFileState": "enabled"},
+                 "shop-report.service": {"ActiveState": "activating", "UnitFileState": "static"}})
+    module = StoppingSystemd(loaded, show=show)
+    result = remove(module, root)
+    stopped = SHOP_INSTANCES + ["shop.target", "shop-report.timer", "shop-report.service"]
+    assert result["stopped"] == stopped
+    # The stamp is cleaned while the timer is still loaded, before its file goes.
+    assert module.calls == [
+        ["stop", "--"] + stopped,
+        ["disable", "--quiet", "--"] + SHOP_INSTANCES + ["shop-report.timer", "shop.target"],
+        ["reset-failed", "--"] + SHOP_INSTANCES + ["shop.target", "shop-release.service",
+                                                   "shop-report.timer", "shop-report.service"],
+        ["clean", "--what=state", "--", "shop-report.timer"],
+        ["daemon-reload"],
+    ]
+    assert not any(name.startswith("shop-report") for name in os.listdir(units))
+    assert not os.path.exists(os.path.join(units, "shop.target.wants"))

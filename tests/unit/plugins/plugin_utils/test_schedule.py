@@ -229,3 +229,134 @@ def test_is_cron(expr):
 ])
 def test_is_not_cron(expr):
     assert not is_cron(expr)
+
+
+# --------------------------------------------------------------- settings and placement
+
+from ansible_collections.procfile.systemd.plugins.plugin_utils.schedule import (  # noqa: E402
+    schedules,
+    setting_errors,
+    type_name_errors,
+)
+from ansible_collections.procfile.systemd.plugins.plugin_utils.validate import validate  # noqa: E402
+
+WHERE = "procfile_process_settings['report']"
+HOSTS = ["web-1", "web-2", "worker-1"]
+
+
+def placed(settings, hostname, limited=False, defaults=None, counts=None, play=HOSTS):
+    return schedules(settings, defaults or {}, ["web", "report"], hostname, play, HOSTS + ["db-1"],
+                     limited, counts)
+
+
+@pytest.mark.parametrize("values", [
+    {"schedule": "hourly"}, {"schedule": "*-*-* 03:00:00"}, {"schedule": "Mon..Fri 09:00"},
+    {"schedule": "*:0/5"}, {"schedule": "*/15 * * * *"}, {"schedule": "@daily"},
+    {"schedule": "0 3 * * 1-5", "schedule_on": "all", "schedule_timeout": 60, "schedule_jitter": 0},
+    {"schedule": "hourly", "schedule_on": "web-2", "schedule_timeout": 7 * 86400, "schedule_jitter": 86400},
+])
+def test_valid_schedule_settings(values):
+    assert setting_errors(WHERE, values) == []
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"schedule": ""}, "schedule '': a systemd calendar expression"),
+    ({"schedule": 5}, "schedule 5: a systemd calendar expression"),
+    ({"schedule": "61 * * * *"}, "schedule '61 * * * *': minute field: 61 is out of range (0-59)"),
+    ({"schedule": "0 0 30 2 *"}, "never happens"),
+    ({"schedule": "@reboot"}, "@reboot is not a calendar schedule"),
+    ({"schedule": "hourly\nExecStartPre=+/bin/id"}, "one line of printable ASCII"),
+    ({"schedule": "hourly", "schedule_on": ""}, "schedule_on '': first"),
+    ({"schedule": "hourly", "schedule_on": "web 1"}, "schedule_on 'web 1': first"),
+    ({"schedule": "hourly", "schedule_timeout": 0}, "schedule_timeout 0: whole seconds from 1"),
+    ({"schedule": "hourly", "schedule_timeout": "60"}, "schedule_timeout '60'"),
+    ({"schedule": "hourly", "schedule_jitter": -1}, "schedule_jitter -1"),
+    ({"schedule": "hourly", "schedule_jitter": True}, "schedule_jitter True"),
+    ({"schedule_on": "all"}, "schedule_on: has no effect without %s.schedule" % WHERE),
+    ({"schedule_timeout": 60}, "schedule_timeout: has no effect without"),
+    ({"schedule": "hourly", "health_check": {"path": "/"}}, "health_check: a scheduled type runs no instances"),
+    ({"schedule": "hourly", "upstream": {"path": "/x"}}, "upstream: a scheduled type runs no instances"),
+    ({"schedule": "hourly", "max_unavailable": 1}, "max_unavailable: a scheduled type"),
+    ({"schedule": "hourly", "restart_sec": 5}, "restart_sec: a scheduled type"),
+])
+def test_invalid_schedule_settings_name_the_variable(values, message):
+    errors = setting_errors(WHERE, values)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(WHERE + ".") and message in errors[0], errors
+
+
+def test_the_defaults_may_set_how_scheduled_types_run_but_not_a_schedule():
+    assert setting_errors("procfile_process_defaults", {"schedule_on": "all", "schedule_timeout": 60},
+                          in_defaults=True) == []
+    assert setting_errors("procfile_process_defaults", {"schedule": "hourly"}, in_defaults=True) == [
+        "procfile_process_defaults.schedule: a schedule is one process type's; set it in "
+        "procfile_process_settings[<type>].schedule"]
+
+
+def test_the_roles_validation_checks_the_schedule_settings():
+    errors = validate("shop", "/srv/shop", "shop", "shop", False, {},
+                      {"run-3": {"schedule": "hourly"}, "report": {"schedule": "bogus words * * *"}},
+                      [], ["run-3", "report"])
+    assert any("procfile_process_settings['run-3'].schedule: a scheduled type cannot be named run-3"
+               in e for e in errors), errors
+    assert any(e.startswith("procfile_process_settings['report'].schedule 'bogus words * * *'")
+               for e in errors), errors
+    assert type_name_errors(WHERE, "run-x") == [] and type_name_errors(WHERE, "runner-1") == []
+
+
+def test_first_is_the_plays_first_host_and_only_it():
+    settings = {"report": {"schedule": "*/15 * * * *"}}
+    first = placed(settings, "web-1")
+    assert first == {"types": {"report": {"schedule": "*/15 * * * *", "calendar": "*-*-* *:00/15:00",
+                                          "timeout": 3600, "jitter": 0, "on": "first", "here": True}},
+                     "errors": [], "warnings": []}
+    assert [placed(settings, h)["types"]["report"]["here"] for h in HOSTS] == [True, False, False]
+    # The play's first host, not the inventory's (ansible_play_hosts_all).
+    assert placed(settings, "web-2", play=["web-2", "web-1"])["types"]["report"]["here"] is True
+
+
+def test_all_and_a_hostname():
+    every = {"report": {"schedule": "hourly", "schedule_on": "all"}}
+    assert [placed(every, h)["types"]["report"]["here"] for h in HOSTS] == [True, True, True]
+    one = {"report": {"schedule": "hourly", "schedule_on": "worker-1"}}
+    assert [placed(one, h)["types"]["report"]["here"] for h in HOSTS] == [False, False, True]
+    # A host of the inventory outside the play: no host of the play has the timer.
+    other = {"report": {"schedule": "hourly", "schedule_on": "db-1"}}
+    assert [placed(other, h)["types"]["report"]["here"] for h in HOSTS] == [False, False, False]
+
+
+def test_an_unknown_host_is_refused():
+    found = placed({"report": {"schedule": "hourly", "schedule_on": "web-9"}}, "web-1")
+    assert found["types"] == {}
+    assert found["errors"] == ["procfile_process_settings['report'].schedule_on 'web-9': no such host "
+                               "in the inventory (hosts: db-1, web-1, web-2, worker-1); use first, "
+                               "all or an inventory hostname"]
+
+
+def test_a_limited_run_keeps_first_where_it_is_with_a_warning():
+    found = placed({"report": {"schedule": "hourly"}}, "web-2", limited=True)
+    assert found["types"]["report"]["here"] is None
+    assert found["warnings"] == ["report runs on the play's first host (schedule_on: first), and this "
+                                 "run is limited (--limit): its timer stays where it is, updated but "
+                                 "neither added nor moved"]
+    # A named host or all needs no other host: a limited run places them as any run.
+    assert placed({"report": {"schedule": "hourly", "schedule_on": "web-2"}}, "web-2",
+                  limited=True)["types"]["report"]["here"] is True
+
+
+def test_settings_come_from_the_type_then_the_defaults():
+    found = placed({"report": {"schedule": "hourly", "schedule_jitter": 5}}, "web-1",
+                   defaults={"schedule_timeout": 60, "schedule_jitter": 9, "schedule_on": "all"})
+    assert found["types"]["report"] == {"schedule": "hourly", "calendar": "hourly", "timeout": 60,
+                                        "jitter": 5, "on": "all", "here": True}
+    # Types without a schedule are not scheduled; nor is one the Procfile lacks.
+    assert placed({"web": {"stop_timeout": 5}, "cleanup": {"schedule": "hourly"}}, "web-1")["types"] == {}
+
+
+def test_a_count_above_one_for_a_scheduled_type_is_ignored_with_a_warning():
+    settings = {"report": {"schedule": "hourly"}}
+    found = placed(settings, "web-1", counts={"report": ("report_count", 3)})
+    assert found["warnings"] == ["report_count is 3, but report is a scheduled type: it runs once per "
+                                 "schedule (on first), and the count is ignored"]
+    assert placed(settings, "web-1", counts={"report": ("report_count", 1)})["warnings"] == []
+    assert placed(settings, "web-1", counts={"report": ("report_count", "x")})["warnings"] == []
