@@ -201,7 +201,8 @@ def run_module():
                               versions_file=p["versions_file"], code_file=p["code_file"],
                               env_file=p["env_file"], checks=p["health_checks"],
                               # The port base the units were installed with (their marker).
-                              base_port=mine.get("base_port") or p["base_port"]))
+                              base_port=mine.get("base_port") or p["base_port"],
+                              scheduled=mine.get("scheduled", {})))
 
 
 def main():
