@@ -226,3 +226,29 @@ def run_message(app, row, rc):
         None if row["signal"] is None else "signal %s" % row["signal"]) if x)
     return "%s: failed (%s)" % (what, detail or "systemctl start rc %d" % rc)
 
+
+
+def run_scheduled(module, host, app, process_type, scheduled):
+    """procfile_run_scheduled's result: PROCESS_TYPE run now where SCHEDULED (the host's
+    scan_owned_units entry's) has its timer, nothing elsewhere; in check mode what would
+    run. Returns (result, whether the run failed)."""
+    # The timer decides where the type runs: a service left without its timer (an
+    # interrupted removal) is no scheduled type of this host.
+    here = sorted(t for t, files in scheduled.items() if files.get("timer"))
+    if process_type not in here:
+        return dict(changed=False, ran=False, here=False, scheduled=here,
+                    msg="%s is not a scheduled type of %s on this host (scheduled here: %s)"
+                        % (process_type, app, ", ".join(here) or "none")), False
+    service = scheduled_name(app, process_type)
+    if module.check_mode:
+        return dict(changed=True, ran=False, here=True, scheduled=here, service=service,
+                    msg="%s %s (%s): would run now (check mode: not run)"
+                        % (app, process_type, service)), False
+    rc, row, output, said = run_now(module, host, app, process_type)
+    result = dict(changed=True, ran=True, here=True, scheduled=here, service=service, rc=rc,
+                  run=row, output=output, msg=run_message(app, row, rc))
+    if rc != 0:
+        # systemctl's own line ("Job for ... failed because ...") says why when the run
+        # itself has no result (the unit could not start).
+        result["systemctl"] = said
+    return result, rc != 0

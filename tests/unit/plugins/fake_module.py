@@ -89,6 +89,7 @@ class FakeSystemd(FakeModule):
 
     def run_command(self, argv, check_rc=False, environ_update=None):
         args = argv[1:]
+        self.environ = environ_update
         if args[0] == "list-units":
             return 0, "".join("%s loaded %s %s x\n" % (u, s, "running" if s == "active" else "dead")
                               for u, s in sorted(self.loaded.items())), ""

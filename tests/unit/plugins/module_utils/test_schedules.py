@@ -15,6 +15,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.schedules import 
     run_message,
     run_now,
     run_row,
+    run_scheduled,
     scheduled_row,
     scheduled_rows,
     signal_name,
@@ -202,3 +203,47 @@ def test_run_message():
         "shop slow (shop-slow.service): failed (signal, signal KILL)"
     assert run_message("shop", row("show-after-reboot.txt", "slow"), 1) == \
         "shop slow (shop-slow.service): failed (systemctl start rc 1)"
+
+
+SCAN = {"report": {"timer": "/u/shop-report.timer", "service": "/u/shop-report.service",
+                   "schedule": "*/5 * * * *"},
+        # An interrupted removal left the service only: not scheduled here.
+        "old": {"service": "/u/shop-old.service"}}
+
+
+def test_a_type_without_its_timer_on_the_host_runs_nothing():
+    module = FakeModule()
+    result, failed = run_scheduled(module, Systemctl(module), "shop", "old", SCAN)
+    assert not failed and module.calls == []
+    assert result == dict(changed=False, ran=False, here=False, scheduled=["report"],
+                          msg="old is not a scheduled type of shop on this host (scheduled here: report)")
+    result, _failed = run_scheduled(module, Systemctl(module), "shop", "report", {})
+    assert result["msg"].endswith("(scheduled here: none)")
+
+
+def test_check_mode_says_what_would_run_and_runs_nothing():
+    module = FakeModule(check_mode=True)
+    result, failed = run_scheduled(module, Systemctl(module), "shop", "report", SCAN)
+    assert not failed and module.calls == []
+    assert (result["changed"], result["ran"], result["here"], result["service"]) == \
+        (True, False, True, "shop-report.service")
+    assert result["msg"] == "shop report (shop-report.service): would run now (check mode: not run)"
+
+
+def test_a_run_that_passed_and_one_that_failed():
+    passed = FakeModule([
+        (["--no-pager", "--unit=shop-report.service"], (0, sample("journal-report-runs.json")
+                                                            .split("\n", 6)[6], "")),
+        (["--no-pager", "--output=cat"], (0, "run 305\nok\n", "")),
+        (["show"], (0, sample("show-passed.txt"), "")),
+    ])
+    result, failed = run_scheduled(passed, Systemctl(passed), "shop", "report", SCAN)
+    assert not failed and result["ran"] and result["rc"] == 0 and "systemctl" not in result
+    assert result["output"] == ["run 305", "ok"]
+    assert result["run"]["invocation_id"] == "3a2db890729540cdb18a843accaf5a41"
+    assert result["msg"].startswith("shop report (shop-report.service): ran, success in ")
+    failed_module = FakeModule([(["start"], (1, "", sample("start-killed.stderr")))])
+    result, failed = run_scheduled(failed_module, Systemctl(failed_module), "shop", "report", SCAN)
+    assert failed and result["rc"] == 1 and result["output"] == []
+    assert result["systemctl"].startswith("Job for shop-slow.service failed because a fatal signal")
+    assert result["msg"] == "shop report (shop-report.service): failed (systemctl start rc 1)"
