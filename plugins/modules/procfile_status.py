@@ -173,7 +173,7 @@ status:
           C(success), C(exit-code), C(signal), C(timeout), ...), C(exit_code) (when the
           command exited) or C(signal) (its name, when a signal ended it) and
           C(invocation_id) (the run's journal entries are C(_SYSTEMD_INVOCATION_ID=<id>));
-          null where unknown. After a reboot the service knows no run until its next one:
+          null where unknown. After a reboot the service knows no run until its next one, so
           C(last_start) is then the timer's last trigger, and the result is null.
         - C(next_run), in seconds since the epoch; null while a run goes or the timer is stopped.
         - C(health), C(failing) when the last run did not succeed, C(running) while one goes,
