@@ -218,14 +218,13 @@ def run_message(app, row, rc):
     """One line: what the run did."""
     what = "%s %s (%s)" % (app, row["type"], row["service"])
     if rc == 0:
-        return "%s: ran, %s in %s s" % (what, row["result"] or "success",
-                                         "-" if row["duration"] is None else row["duration"])
+        took = "-" if row["duration"] is None else row["duration"]
+        return "%s: ran, %s in %s s" % (what, row["result"] or "success", took)
     detail = ", ".join(x for x in (
         row["result"],
         None if row["exit_code"] is None else "exit status %d" % row["exit_code"],
         None if row["signal"] is None else "signal %s" % row["signal"]) if x)
     return "%s: failed (%s)" % (what, detail or "systemctl start rc %d" % rc)
-
 
 
 def run_scheduled(module, host, app, process_type, scheduled):

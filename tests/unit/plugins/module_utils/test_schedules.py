@@ -231,9 +231,9 @@ def test_check_mode_says_what_would_run_and_runs_nothing():
 
 
 def test_a_run_that_passed_and_one_that_failed():
+    second_run = sample("journal-report-runs.json").split("\n", 6)[6]
     passed = FakeModule([
-        (["--no-pager", "--unit=shop-report.service"], (0, sample("journal-report-runs.json")
-                                                            .split("\n", 6)[6], "")),
+        (["--no-pager", "--unit=shop-report.service"], (0, second_run, "")),
         (["--no-pager", "--output=cat"], (0, "run 305\nok\n", "")),
         (["show"], (0, sample("show-passed.txt"), "")),
     ])
