@@ -16,7 +16,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.health import check_now
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import START_SLACK, start_time
-from ansible_collections.procfile.systemd.plugins.module_utils.schedules import scheduled_rows
+from ansible_collections.procfile.systemd.plugins.module_utils.scheduled_runs import scheduled_rows
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
 from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
 from ansible_collections.procfile.systemd.plugins.module_utils.files import read_exact

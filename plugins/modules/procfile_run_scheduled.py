@@ -117,7 +117,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.procfile.systemd.plugins.module_utils.app_module import checked_app
 from ansible_collections.procfile.systemd.plugins.module_utils.instances import scan_owned_units
-from ansible_collections.procfile.systemd.plugins.module_utils.schedules import run_scheduled
+from ansible_collections.procfile.systemd.plugins.module_utils.scheduled_runs import run_scheduled
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import Systemctl
 
 

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.procfile.systemd.plugins.module_utils.schedules import (
+from ansible_collections.procfile.systemd.plugins.module_utils.scheduled_runs import (
     duration,
     journal_run,
     run_message,
