@@ -204,12 +204,21 @@ def status_table(statuses, joined=False):
 def dyno_units(status, selector=""):
     """{units, errors}: the journal --unit patterns of SELECTOR (a type, an instance in the
     dyno form `worker.2`, or "" for every type) in STATUS, procfile_status's data of one
-    host; errors name the types and instances the host has."""
+    host; errors name the types and instances the host has. A scheduled type selects its
+    service (<app>-<type>.service: each run is one of its invocations); "" selects the
+    scheduled types' services too."""
     app = status["app"]
     present = dict((t["type"], []) for t in status["types"])
     for row in status["instances"]:
         present.setdefault(row["type"], []).append(row["unique_int"])
+    scheduled = [r["type"] for r in status.get("scheduled") or []]
+    if selector and selector in scheduled:
+        return {"units": [units.scheduled_name(app, selector)], "errors": []}
     chosen, errors = dyno.select(app, [selector] if selector else [], present)
+    if scheduled:
+        # The message ends with what the host has: its scheduled types belong there.
+        errors = [e[:-1] + "; scheduled types: %s)" % ", ".join(scheduled) if e.endswith(")") else e
+                  for e in errors]
     selected = []
     for process_type in (t for t in present if t in chosen):
         if selector and dyno.parse(selector)[1] is not None:
@@ -218,6 +227,8 @@ def dyno_units(status, selector=""):
             # <app>-<type>@*.service matches this app's instances only: no other app may own
             # a template of that name.
             selected.append("%s-%s@*.service" % (app, process_type))
+    if not selector:
+        selected += [units.scheduled_name(app, t) for t in scheduled]
     return {"units": selected, "errors": errors}
 
 

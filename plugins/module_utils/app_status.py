@@ -16,6 +16,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.app_states import
 )
 from ansible_collections.procfile.systemd.plugins.module_utils.health import check_now
 from ansible_collections.procfile.systemd.plugins.module_utils.proc import START_SLACK, start_time
+from ansible_collections.procfile.systemd.plugins.module_utils.scheduled_runs import scheduled_rows
 from ansible_collections.procfile.systemd.plugins.module_utils.systemctl import ACTIVE_STATES
 from ansible_collections.procfile.systemd.plugins.module_utils.units import instance_name
 from ansible_collections.procfile.systemd.plugins.module_utils.files import read_exact
@@ -75,8 +76,10 @@ def versions_and_health(host, app, rows, states, templates=None, versions_file=N
 
 def status(module, host, app, owned_types, unit_dir, state_file, wanted, upstreams=None,
            templates=None, versions_file=None, code_file=None, env_file=None, checks=None,
-           base_port=5000):
-    """The module's result; TEMPLATES to CHECKS and BASE_PORT: see versions_and_health."""
+           base_port=5000, scheduled=None):
+    """The module's result; TEMPLATES to CHECKS and BASE_PORT: see versions_and_health.
+    SCHEDULED: the scheduled types on the host, scan_owned_units' {type: {"schedule":
+    ...}}, each a row of status["scheduled"] (see schedules.scheduled_row)."""
     record = read_pause_record(module, state_file)
     present = present_instances(host, app, owned_types, unit_dir)
     numbers = dict((t, set(present[t]) | set((record or {}).get(t, []))) for t in owned_types)
@@ -101,10 +104,13 @@ def status(module, host, app, owned_types, unit_dir, state_file, wanted, upstrea
     running = dict((t, len([r for r in rows if r["type"] == t and r["state"] in ACTIVE_STATES]))
                    for t in owned_types)
     types = list(owned_types) + sorted(t for t in wanted if t not in owned_types)
-    status = dict(app=app, deployed=bool(owned_types), paused=record is not None, types=[
+    scheduled = scheduled or {}
+    # An app whose only types are scheduled is deployed all the same.
+    status = dict(app=app, deployed=bool(owned_types or scheduled), paused=record is not None, types=[
         dict(type=t, wanted=wanted.get(t), running=running.get(t, 0)) for t in types],
         version=version, instances=rows, paused_record=record,
         upstreams=dict((t, dict(path=u["path"], name=u["name"], instances=listed[t]))
-                       for t, u in proxies.items()))
+                       for t, u in proxies.items()),
+        scheduled=scheduled_rows(host, app, scheduled))
     return dict(changed=False, status=status, types=owned_types,
                 paused=record is not None)

@@ -9,7 +9,23 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.procfile.systemd.plugins.module_utils.units import scheduled_name, timer_name
+
 ACTIVE_STATES = ("active", "activating", "reloading")
+# What --tags status reads of a scheduled type, its timer's and its service's properties
+# in one `systemctl show` (a property a unit does not have is simply not printed).
+# Timestamps are read as systemd formats them ("Tue 2026-12-08 00:28:55 UTC") in UTC
+# (see UTC): `--timestamp=unix` needs systemd 251 and, up to 257, does not apply to the
+# timer's LastTriggerUSec and NextElapseUSecRealtime anyway. A run's duration comes from
+# the monotonic pair, in microseconds on every version.
+SCHEDULE_PROPERTIES = ("Id,ActiveState,SubState,UnitFileState,Result,"
+                       "ExecMainStartTimestamp,ExecMainExitTimestamp,"
+                       "ExecMainStartTimestampMonotonic,ExecMainExitTimestampMonotonic,"
+                       "ExecMainCode,ExecMainStatus,InvocationID,"
+                       "LastTriggerUSec,NextElapseUSecRealtime")
+# systemctl formats times in the zone TZ names (the host's by default): UTC0, the POSIX
+# spelling, needs no zone data.
+UTC = {"TZ": "UTC0"}
 
 
 class Systemctl(object):
@@ -21,8 +37,12 @@ class Systemctl(object):
 
     def run(self, *args, **kwargs):
         """systemctl ARGS; a failure fails the module, naming the call, unless
-        CHECK=False, where it returns None."""
-        rc, out, err = self.module.run_command([self.systemctl] + list(args))
+        CHECK=False, where it returns None. ENVIRON: variables for this call only."""
+        argv = [self.systemctl] + list(args)
+        if kwargs.get("environ"):
+            rc, out, err = self.module.run_command(argv, environ_update=kwargs["environ"])
+        else:
+            rc, out, err = self.module.run_command(argv)
         if rc != 0:
             if not kwargs.get("check", True):
                 return None
@@ -82,14 +102,24 @@ class Systemctl(object):
         return self.states(units, "Id,ActiveState,SubState,UnitFileState,MainPID,NRestarts,"
                                   "ActiveEnterTimestamp,MemoryCurrent")
 
-    def states(self, units, properties=None, check=True):
+    def schedules(self, app, types):
+        """{type: {"timer": {property: value}, "service": {property: value}}} of APP's
+        scheduled TYPES, in one `systemctl show` of their timers and services (see
+        SCHEDULE_PROPERTIES); {} without a call when there are none. A report: a failed
+        call is an empty answer."""
+        units = [name(app, t) for t in types for name in (timer_name, scheduled_name)]
+        shown = self.states(units, SCHEDULE_PROPERTIES, check=False, environ=UTC)
+        return dict((t, dict(timer=shown.get(timer_name(app, t), {}),
+                             service=shown.get(scheduled_name(app, t), {}))) for t in types)
+
+    def states(self, units, properties=None, check=True, environ=None):
         """{unit: {property: value}} in one call (which loads each unit it asks about).
         With CHECK=False a failed call is an empty answer (for reports, not decisions)."""
         if not units:
             return {}
         out = self.run("show", "--property=" + (properties or "Id,ActiveState,UnitFileState,"
                                                 "LoadState,MainPID,NeedDaemonReload"), "--", *units,
-                       check=check)
+                       check=check, environ=environ)
         if out is None:
             return {}
         states = {}

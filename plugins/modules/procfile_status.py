@@ -18,7 +18,8 @@ description:
     it was started with (whether it is older than the host's current units) and, for a
     type with a health check, whether the check passes now; per type the wanted and
     running counts, whether the app is paused, and what each front proxy's upstream list
-    holds.
+    holds; and each scheduled type whose timer is on the host, with its last run and next
+    run (RV(status.scheduled)), read with one more C(systemctl show).
   - As data (RV(status)) only. The M(procfile.systemd.procfile) role's C(--tags status)
     prints the data of every host of the play as one table with the
     P(procfile.systemd.status_table#filter) filter.
@@ -108,7 +109,7 @@ status:
       description: The app.
       type: str
     deployed:
-      description: Whether any unit of the app is installed on the host.
+      description: Whether any instance template or scheduled type of the app is installed on the host.
       type: bool
     paused:
       description: Whether a pause record exists.
@@ -159,6 +160,43 @@ status:
     upstreams:
       description: Per type with an upstream list, its C(path), C(name) and the C(instances) it lists.
       type: dict
+    scheduled:
+      description:
+        - Per scheduled type whose timer is on the host (by type), C(type), C(timer) and
+          C(service) (its unit names), C(schedule) (as written in its settings, from the
+          timer's C(X-ProcfileSchedule)), C(state) (C(waiting) for the next run, C(running)
+          while a run goes, C(inactive) when the timer is stopped, as when the app is paused),
+          C(timer_state) (the timer's C(ActiveState/SubState)) and C(enabled) (the timer's
+          C(UnitFileState)).
+        - The last run (while a run goes, that run) - C(last_start) and C(last_end) in seconds
+          since the epoch, C(duration) in seconds (to the millisecond), C(result) (systemd's,
+          C(success), C(exit-code), C(signal), C(timeout), ...), C(exit_code) (when the
+          command exited) or C(signal) (its name, when a signal ended it) and
+          C(invocation_id) (the run's journal entries are C(_SYSTEMD_INVOCATION_ID=<id>));
+          null where unknown. After a reboot the service knows no run until its next one, so
+          C(last_start) is then the timer's last trigger, and the result is null.
+        - C(next_run), in seconds since the epoch; null while a run goes or the timer is stopped.
+        - C(health), C(failing) when the last run did not succeed, C(running) while one goes,
+          C(passing) otherwise; null when no run is known.
+      type: list
+      elements: dict
+      sample:
+        - type: report
+          timer: shop-report.timer
+          service: shop-report.service
+          schedule: 0 3 * * 1-5
+          state: waiting
+          timer_state: active/waiting
+          enabled: enabled
+          last_start: 1796690005
+          last_end: 1796690006
+          duration: 1.012
+          result: exit-code
+          exit_code: 3
+          signal: null
+          next_run: 1796690010
+          health: failing
+          invocation_id: 232fd242ed514cfa9fd14cbef667d761
 types:
   description: The app's process types installed on the host.
   returned: success
@@ -201,7 +239,8 @@ def run_module():
                               versions_file=p["versions_file"], code_file=p["code_file"],
                               env_file=p["env_file"], checks=p["health_checks"],
                               # The port base the units were installed with (their marker).
-                              base_port=mine.get("base_port") or p["base_port"]))
+                              base_port=mine.get("base_port") or p["base_port"],
+                              scheduled=mine.get("scheduled", {})))
 
 
 def main():

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import time
 
 # A commit id (git's 40 hex digits, or 64) is shown as git shortens it; the data keeps it whole.
 _LONG_HEX = re.compile(r"^[0-9a-f]{13,}$")
@@ -31,6 +32,63 @@ def version_cell(row):
     if _LONG_HEX.match(version):
         version = version[:12]
     return version + (" (old)" if row.get("old") else "")
+
+
+def local_time(epoch):
+    """Seconds since the epoch as the controller's local time, '-' for none."""
+    if epoch is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def duration_cell(seconds):
+    """'0.4s', '42.0s', '2m03s', '1h05m'; '-' for none."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return "%.1fs" % seconds
+    whole = int(round(seconds))
+    if whole < 3600:
+        return "%dm%02ds" % (whole // 60, whole % 60)
+    return "%dh%02dm" % (whole // 3600, whole % 3600 // 60)
+
+
+def result_cell(row):
+    """The last run's result with its exit status or signal when they say more:
+    'success', 'exit-code 3', 'timeout SIGTERM', 'running' while it runs, '-' unknown."""
+    if row.get("state") == "running":
+        return "running"
+    result = row.get("result") or "-"
+    if row.get("signal"):
+        return "%s SIG%s" % (result, row["signal"])
+    if row.get("exit_code"):
+        return "%s %d" % (result, row["exit_code"])
+    return result
+
+
+def next_cell(row):
+    """The next run in local time; '(inactive)' for a stopped timer (a paused app);
+    '-' while a run goes (systemd computes the next one when it ends)."""
+    if row.get("next_run") is not None:
+        return local_time(row["next_run"])
+    return "(inactive)" if row.get("state") == "inactive" else "-"
+
+
+def scheduled_lines(hosts, statuses):
+    """The scheduled types section: one line per type and host, by type then host."""
+    rows = sorted(((r["type"], h, r) for h in hosts for r in statuses[h].get("scheduled") or []),
+                  key=lambda x: (x[0], x[1]))
+    if not rows:
+        return []
+    cells = [(t, h, r.get("schedule") or "-", local_time(r.get("last_start")),
+              duration_cell(r.get("duration")), result_cell(r), next_cell(r), r.get("health") or "-")
+             for t, h, r in rows]
+    headers = ("TYPE", "HOST", "SCHEDULE", "LAST RUN", "DURATION", "RESULT", "NEXT", "HEALTH")
+    widths = [_column(header, [c[i] for c in cells]) for i, header in enumerate(headers)]
+    # Right-aligned: DURATION; the others left-aligned; the last column not padded.
+    return [" ".join((value.rjust(w) if i == 4 else value.ljust(w)) if i < len(widths) - 1 else value
+                     for i, (value, w) in enumerate(zip(line, widths)))
+            for line in [headers] + cells]
 
 
 def _column(header, values):
@@ -57,7 +115,8 @@ def status_table(statuses):
     none}. One list of lines: the app's state per host, the wanted and running counts
     per host and type, each upstream list, then every instance, grouped by host (sorted)
     and in the order each host gave them (by type, then instance number), with the
-    version it runs (see version_cell) and its health check's result last."""
+    version it runs (see version_cell) and its health check's result last; then each
+    scheduled type on its host (see scheduled_lines), times in the controller's local time."""
     hosts = sorted(h for h, s in statuses.items() if s)
     missing = sorted(h for h, s in statuses.items() if not s)
     if not hosts:
@@ -68,9 +127,12 @@ def status_table(statuses):
         lines.append("%s: no status from %s" % (app, ", ".join(missing)))
 
     counts = [(h, t) for h in hosts for t in statuses[h]["types"]]
+    scheduled = scheduled_lines(hosts, statuses)
     host_w = _column("HOST", hosts)
     type_w = _column("TYPE", [t["type"] for _h, t in counts])
-    lines.append("%-*s %-*s %6s %7s" % (host_w, "HOST", type_w, "TYPE", "WANTED", "RUNNING"))
+    # An app of scheduled types only has no counts to show.
+    if counts or not scheduled:
+        lines.append("%-*s %-*s %6s %7s" % (host_w, "HOST", type_w, "TYPE", "WANTED", "RUNNING"))
     for h, t in counts:
         wanted = "-" if t["wanted"] is None else str(t["wanted"])
         lines.append("%-*s %-*s %6s %7d" % (host_w, h, type_w, t["type"], wanted, t["running"]))
@@ -82,7 +144,7 @@ def status_table(statuses):
 
     rows = [(h, r) for h in hosts for r in statuses[h]["instances"]]
     if not rows:
-        return lines
+        return lines + scheduled
     unit_w = _column("INSTANCE", [r["unit"] for _h, r in rows])
     # Data from a procfile_status without them (an older collection's) shows "-".
     versions = [version_cell(r) for _h, r in rows]
@@ -95,4 +157,4 @@ def status_table(statuses):
             host_w, h, unit_w, r["unit"], r["unique_int"], "%s/%s" % (r["state"], r["sub_state"]),
             r["main_pid"] or "-", r["restarts"], short_time(r["since"]), r["memory"],
             version_w, version, r.get("health") or "-"))
-    return lines
+    return lines + scheduled

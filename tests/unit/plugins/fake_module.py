@@ -38,13 +38,15 @@ class FakeModule:
         self._diff = diff
         self.calls = []
         self.warnings = []
+        self.environ = None
 
     @staticmethod
     def get_bin_path(name, required=False):
         return "/bin/" + name
 
-    def run_command(self, argv, check_rc=False):
+    def run_command(self, argv, check_rc=False, environ_update=None):
         self.calls.append(argv)
+        self.environ = environ_update
         for prefix, answer in self.answers:
             if argv[1:1 + len(prefix)] == prefix:
                 return answer
@@ -85,8 +87,9 @@ class FakeSystemd(FakeModule):
         self.loaded = loaded
         self.show = show or {}
 
-    def run_command(self, argv, check_rc=False):
+    def run_command(self, argv, check_rc=False, environ_update=None):
         args = argv[1:]
+        self.environ = environ_update
         if args[0] == "list-units":
             return 0, "".join("%s loaded %s %s x\n" % (u, s, "running" if s == "active" else "dead")
                               for u, s in sorted(self.loaded.items())), ""

@@ -4,10 +4,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.procfile.systemd.plugins.filter.procfile import status_table
+from ansible_collections.procfile.systemd.plugins.plugin_utils.status_table import duration_cell
 
 
 def instance(unit, n, state="active", sub="running", pid=100, restarts=0, memory="12.0M",
@@ -139,3 +142,61 @@ def test_joined_is_one_string():
 def test_anything_else_is_a_clear_error(bad):
     with pytest.raises(AnsibleFilterError, match="status_table"):
         status_table(bad)
+
+
+def scheduled(process_type, schedule, state="waiting", last_start=1796690005, duration=1.012,
+              result="success", exit_code=0, signal=None, next_run=1796690010, health="passing"):
+    return dict(type=process_type, timer="shop-%s.timer" % process_type,
+                service="shop-%s.service" % process_type, schedule=schedule, state=state,
+                timer_state="active/waiting", enabled="enabled", last_start=last_start,
+                last_end=last_start, duration=duration, result=result, exit_code=exit_code,
+                signal=signal, next_run=next_run, health=health, invocation_id=None)
+
+
+@pytest.fixture(name="utc")
+def fixture_utc(monkeypatch):
+    """The controller's local time is UTC here."""
+    monkeypatch.setenv("TZ", "UTC0")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_scheduled_types_are_listed_under_the_instances_by_type_then_host(utc):
+    web_1 = dict(WEB_1, scheduled=[scheduled("report", "0 3 * * 1-5", result="exit-code", exit_code=3,
+                                             health="failing")])
+    web_2 = host_status([("web", 1, 1)], [], deployed=True)
+    web_2["scheduled"] = [
+        scheduled("cleanup", "*:0/5", state="running", duration=None, result=None, exit_code=None,
+                  next_run=None, health="running"),
+        scheduled("report", "0 3 * * 1-5", state="inactive", last_start=None, duration=None,
+                  result=None, exit_code=None, next_run=None, health=None),
+        scheduled("zap", "hourly", duration=754.2, result="timeout", exit_code=None, signal="TERM",
+                  health="failing")]
+    lines = status_table({"web-1": web_1, "web-2": web_2})
+    at = lines.index(next(x for x in lines if x.startswith("TYPE ")))
+    assert lines[at - 1].startswith("web-1 shop-worker@3.service")
+    assert [x.split()[0] for x in lines[at:]] == ["TYPE", "cleanup", "report", "report", "zap"]
+    assert "running" in lines[at + 1] and lines[at + 1].endswith("running")
+    assert " 1.0s exit-code 3 " in lines[at + 2] and lines[at + 2].endswith("2026-12-08 00:33:30 failing")
+    assert "(inactive)" in lines[at + 3] and lines[at + 3].endswith(" -")
+    assert " 12m34s timeout SIGTERM " in lines[at + 4]
+
+
+def test_an_app_of_scheduled_types_only_has_no_counts_table(utc):
+    only = host_status([], [])
+    only["scheduled"] = [scheduled("report", "*-*-* 03:00:00")]
+    assert status_table({"web-1": only}) == [
+        "shop: running on web-1",
+        "TYPE   HOST  SCHEDULE       LAST RUN            DURATION RESULT  NEXT                HEALTH",
+        "report web-1 *-*-* 03:00:00 2026-12-08 00:33:25     1.0s success 2026-12-08 00:33:30 passing",
+    ]
+    # Data without `scheduled` (an older collection's): as before.
+    assert status_table({"db-1": DB_1})[-1] == "db-1 worker      -       0"
+
+
+@pytest.mark.parametrize("seconds, cell", [(None, "-"), (0.0042, "0.0s"), (59.94, "59.9s"),
+                                           (60, "1m00s"), (3599.4, "59m59s"), (3725, "1h02m")])
+def test_durations(seconds, cell):
+    assert duration_cell(seconds) == cell

@@ -59,3 +59,21 @@ def test_dyno_units_for_the_journal():
     idle = status(["web", "worker"], [("web", 1)])
     assert dyno_units(idle, "worker") == {"units": ["shop-worker@*.service"], "errors": []}
     assert dyno_units(idle, "worker.1")["units"] == []
+
+
+def test_a_scheduled_type_selects_its_service_and_every_type_includes_it():
+    host = status(["web"], [("web", 1)])
+    host["scheduled"] = [{"type": "report"}, {"type": "cleanup"}]
+    assert dyno_units(host, "report") == {"units": ["shop-report.service"], "errors": []}
+    assert dyno_units(host) == {"units": ["shop-web@*.service", "shop-report.service",
+                                          "shop-cleanup.service"], "errors": []}
+    # A name the host has neither as a type nor scheduled: the error names both.
+    assert dyno_units(host, "mail")["errors"] == [
+        "shop has no process type mail on this host (types: web; instances: web.1; "
+        "scheduled types: report, cleanup)"]
+    # A scheduled type has no instances.
+    assert dyno_units(host, "report.1")["units"] == []
+    # Scheduled types only.
+    only = status([], [])
+    only["scheduled"] = [{"type": "report"}]
+    assert dyno_units(only) == {"units": ["shop-report.service"], "errors": []}

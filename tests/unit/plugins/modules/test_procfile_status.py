@@ -160,3 +160,34 @@ def test_a_stopped_instance_is_not_probed(shop):
     _data, rows = read(shop, checks={"*": CHECK})
     assert rows["shop-worker@3.service"]["health"] == "failing"  # nothing listens on its port
     assert rows["shop-worker@4.service"]["health"] is None
+
+
+def test_scheduled_types_are_rows_of_their_own_and_make_the_app_deployed(tmp_path):
+    """An app whose only type is scheduled: no instance, deployed, one row read from one
+    systemctl show (systemd 252's answer for a run going)."""
+    unit_dir = str(tmp_path)
+    for name, extra in (("shop-report.timer", "X-ProcfileSchedule=*/5 * * * *\n"), ("shop-report.service", "")):
+        with open(os.path.join(unit_dir, name), "w") as handle:
+            handle.write("[Unit]\nX-ProcfileApp=shop\nX-ProcfileType=report\n" + extra)
+    show = {"shop-report.timer": {"ActiveState": "active", "SubState": "waiting",
+                                  "UnitFileState": "enabled",
+                                  "NextElapseUSecRealtime": "Tue 2026-12-08 00:35:00 UTC",
+                                  "LastTriggerUSec": "Tue 2026-12-08 00:30:00 UTC"},
+            "shop-report.service": {"ActiveState": "failed", "Result": "exit-code",
+                                    "ExecMainStartTimestamp": "Tue 2026-12-08 00:30:00 UTC",
+                                    "ExecMainExitTimestamp": "Tue 2026-12-08 00:30:01 UTC",
+                                    "ExecMainCode": "1", "ExecMainStatus": "3"}}
+    module = FakeSystemd({}, show=show)
+    mine = scan_owned_units(unit_dir)["shop"]
+    result = status(module, Systemctl(module), "shop", sorted(mine["templates"]), unit_dir,
+                    str(tmp_path / "paused.json"), {}, {}, scheduled=mine["scheduled"])
+    data = result["status"]
+    assert data["deployed"] and data["instances"] == [] and data["types"] == []
+    [row] = data["scheduled"]
+    assert (row["type"], row["schedule"], row["state"], row["result"], row["exit_code"],
+            row["health"], row["last_start"], row["next_run"]) == (
+        "report", "*/5 * * * *", "waiting", "exit-code", 3, "failing", 1796689800, 1796690100)
+    assert module.environ == {"TZ": "UTC0"}
+    # Without scheduled types the result has an empty list and the app is not deployed.
+    result = status(module, Systemctl(module), "shop", [], unit_dir, str(tmp_path / "paused.json"), {}, {})
+    assert result["status"]["scheduled"] == [] and not result["status"]["deployed"]
