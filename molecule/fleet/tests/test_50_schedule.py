@@ -183,6 +183,67 @@ def test_a_bad_calendar_or_cron_expression_is_refused_naming_the_variable(fleet)
     assert after == snapshot, "\n".join(difflib.unified_diff(snapshot.splitlines(), after.splitlines(), lineterm=""))
 
 
+def status_rows(out):
+    """The scheduled section of --tags status: {(type, host): [columns...]}."""
+    lines = out.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.split()[:3] == ["TYPE", "HOST", "SCHEDULE"]]
+    assert len(starts) == 1, out[-3000:]
+    rows = {}
+    for line in lines[starts[0] + 1:]:
+        words = line.split()
+        if len(words) < 4 or words[0] != "tick":
+            break
+        rows[(words[0], words[1])] = words
+    return rows
+
+
+def an_hour_from_now(host):
+    """A daily schedule an hour away: no scheduled run during the test."""
+    return {"schedule": "*-*-* %s:00" % host.check_output("date -d @%d +%%H:%%M" % (now(host) + 3600)),
+            "schedule_on": "fleet-web-2"}
+
+
+def test_status_shows_the_last_and_next_run_and_a_failed_run_as_failing(fleet):
+    two = fleet[WEB[1]]
+    done = len(runs(two))
+    deploy(tick_settings=dict(EVERY_2S, schedule_on="fleet-web-2"), job_exit=3)
+    assert wait_for(lambda: len(runs(two)) >= done + 2, timeout=DEADLINE)
+    # No more runs: the last one stays the failed one.
+    daily = an_hour_from_now(two)
+    deploy(tick_settings=daily, job_exit=3)
+    _rc, out = playbook("schedule.yml", "--tags", "status")
+    rows = status_rows(out)
+    assert list(rows) == [("tick", "fleet-web-2")], out[-3000:]
+    row = rows[("tick", "fleet-web-2")]
+    assert row[2:4] == daily["schedule"].split() and row[-1] == "failing", row
+    assert "exit-code" in row and "3" in row, row
+    # The next run, an hour from now (the date and the time the schedule names).
+    assert row[-2] == daily["schedule"].split()[1], row
+    # Succeeding again (run now): passing.
+    deploy(tick_settings=daily, job_exit=0)
+    playbook("schedule.yml", "--tags", "run", procfile_run_type="tick")
+    row = status_rows(playbook("schedule.yml", "--tags", "status")[1])[("tick", "fleet-web-2")]
+    assert row[-1] == "passing" and "success" in row, row
+
+
+def test_run_type_runs_it_now_on_its_host_through_its_unit(fleet):
+    one, two = fleet[WEB[0]], fleet[WEB[1]]
+    daily = an_hour_from_now(two)
+    deploy(tick_settings=daily)
+    before, elsewhere = len(runs(two)), len(runs(one))
+    rc, out = playbook("schedule.yml", "--tags", "run", procfile_run_type="tick")
+    assert "tick ran on fleet-web-2 as tick.scheduled" in out, out[-3000:]
+    assert len(runs(two)) == before + 1 and len(runs(one)) == elsewhere
+    # A failing run fails the play, with its output.
+    deploy(tick_settings=daily, job_exit=3)
+    rc, out = playbook("schedule.yml", "--tags", "run", check=False, procfile_run_type="tick")
+    assert rc != 0 and "tick ran on fleet-web-2" in out, out[-3000:]
+    # A type that is not scheduled anywhere is refused, naming the variable.
+    rc, out = playbook("schedule.yml", "--tags", "run", check=False, procfile_run_type="web")
+    assert rc != 0 and "procfile_run_type web" in out, out[-3000:]
+    assert len(runs(two)) == before + 2
+
+
 def test_remove_leaves_no_timer_service_stamp_or_run(fleet):
     deploy(tick_settings=dict(EVERY_2S, schedule_on="fleet-web-2"), job_seconds=5)
     two = fleet[WEB[1]]

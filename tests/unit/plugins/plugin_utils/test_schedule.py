@@ -103,7 +103,7 @@ def _systemd_sets(calendar):
     if len(words) == 3:
         weekdays = set()
         for word in words.pop(0).split(","):
-            first, _, last = word.partition("..")
+            first, _dots, last = word.partition("..")
             weekdays.update(range(DAYS.index(first), DAYS.index(last or first) + 1))
     date, time = words
     year, month, day = date.split("-")
