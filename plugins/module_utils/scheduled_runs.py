@@ -207,11 +207,32 @@ def run_now(module, host, app, process_type):
                                         "--output=json", "--output-fields=" + RUN_FIELDS]))
     shown = host.schedules(app, [process_type])[process_type]
     row = run_row(scheduled_row(app, process_type, None, shown["timer"], shown["service"]), run)
-    output = []
-    if run is not None:
-        output = _journal(module, ["--output=cat",
-                                   "_SYSTEMD_INVOCATION_ID=" + run["invocation_id"]]).splitlines()
+    output = run_output(module, run["invocation_id"]) if run is not None else []
     return rc, row, output, (err or out or "").strip()
+
+
+# The scheduled unit's wrapper prints this last, from an EXIT trap, in the same stream as
+# the run's own output (templates/scheduled.service.j2).
+END_RE = re.compile(r"^procfile: run ended, exit status [0-9]+\Z")
+OUTPUT_DEADLINE = 30.0
+
+
+def run_output(module, invocation_id, deadline=OUTPUT_DEADLINE, interval=0.1):
+    """The run's output lines, once journald has all of them. journald reads a unit's
+    stdout stream on its own time: `journalctl --sync` does not wait for what is still in
+    the stream when `systemctl start` returns (measured: a failing run's only line was
+    missing now and then). The wrapper's last line, which follows everything else in the
+    same stream, says it has all arrived; without it (a run killed by SIGKILL prints none)
+    the output is what arrived by DEADLINE. The line itself is not shown."""
+    journalctl = module.get_bin_path("journalctl", required=True)
+    waited = 0.0
+    while True:
+        lines = _journal(module, ["--output=cat", "_SYSTEMD_INVOCATION_ID=" + invocation_id]).splitlines()
+        if any(END_RE.match(line) for line in lines) or waited >= deadline:
+            return [line for line in lines if not END_RE.match(line)]
+        time.sleep(interval)
+        waited += interval
+        module.run_command([journalctl, "--sync"])
 
 
 def run_message(app, row, rc):

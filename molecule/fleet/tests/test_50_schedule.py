@@ -69,6 +69,19 @@ def test_the_timer_is_on_exactly_one_of_two_servers(fleet):
     assert all(c["changed"] == 0 for c in recap(again).values()), again[-3000:]
 
 
+def test_a_limited_run_keeps_the_timer_of_first_where_it_is(fleet):
+    """Under --limit the play's first host need not be the fleet's: each host keeps what
+    it has, with a warning, so that a run limited to web-2 does not start a second timer."""
+    one, two = fleet[WEB[0]], fleet[WEB[1]]
+    _rc, out = deploy(True, "--limit", "fleet-web-2", tick_settings=EVERY_2S)
+    assert "its timer stays where it is" in out, out[-3000:]
+    assert has_units(two) == [] and has_units(one) == list(UNITS)
+    # Where the timer is, a limited run updates it.
+    deploy(True, "--limit", "fleet-web-1", tick_settings={"schedule": "*:*:0/3"})
+    assert "OnCalendar=*:*:0/3\n" in one.file(UNITS[0]).content_string
+    assert has_units(two) == []
+
+
 def test_schedule_on_moves_the_timer_and_a_dropped_schedule_removes_it(fleet):
     one, two = fleet[WEB[0]], fleet[WEB[1]]
     deploy(tick_settings=dict(EVERY_2S, schedule_on="fleet-web-2"))

@@ -14,6 +14,7 @@ from ansible_collections.procfile.systemd.plugins.module_utils.scheduled_runs im
     journal_run,
     run_message,
     run_now,
+    run_output,
     run_row,
     run_scheduled,
     scheduled_row,
@@ -180,7 +181,7 @@ def test_run_now_starts_the_service_and_reads_its_run_from_the_journal():
     module = FakeModule([
         (["start"], (1, "", sample("start-timeout.stderr"))),
         (["--no-pager", "--unit=shop-report.service"], (0, journal, "")),
-        (["--no-pager", "--output=cat"], (0, "run 302\nfailing\n", "")),
+        (["--no-pager", "--output=cat"], (0, "run 302\nfailing\nprocfile: run ended, exit status 3\n", "")),
         (["show"], (0, sample("show-failed.txt"), "")),
     ])
     rc, r, output, said = run_now(module, Systemctl(module), "shop", "report")
@@ -234,7 +235,7 @@ def test_a_run_that_passed_and_one_that_failed():
     second_run = sample("journal-report-runs.json").split("\n", 6)[6]
     passed = FakeModule([
         (["--no-pager", "--unit=shop-report.service"], (0, second_run, "")),
-        (["--no-pager", "--output=cat"], (0, "run 305\nok\n", "")),
+        (["--no-pager", "--output=cat"], (0, "run 305\nok\nprocfile: run ended, exit status 0\n", "")),
         (["show"], (0, sample("show-passed.txt"), "")),
     ])
     result, failed = run_scheduled(passed, Systemctl(passed), "shop", "report", SCAN)
@@ -247,3 +248,36 @@ def test_a_run_that_passed_and_one_that_failed():
     assert failed and result["rc"] == 1 and result["output"] == []
     assert result["systemctl"].startswith("Job for shop-slow.service failed because a fatal signal")
     assert result["msg"] == "shop report (shop-report.service): failed (systemctl start rc 1)"
+
+
+class ArrivingJournal(FakeModule):
+    """The journal's answer for the run's output: the lines that journald has read so far,
+    one more line each time it is asked (the stream's end line last)."""
+
+    def __init__(self, lines):
+        FakeModule.__init__(self)
+        self.lines, self.shown = lines, 0
+
+    def run_command(self, argv, check_rc=False, environ_update=None):
+        self.calls.append(argv)
+        if "--output=cat" in argv:
+            self.shown = min(self.shown + 1, len(self.lines))
+            return 0, "".join(line + "\n" for line in self.lines[:self.shown]), ""
+        return 0, "", ""
+
+
+def test_the_output_is_read_once_the_runs_last_line_has_arrived():
+    module = ArrivingJournal(["first", "second", "procfile: run ended, exit status 3"])
+    assert run_output(module, "abc", interval=0.001) == ["first", "second"]
+    reads = [c for c in module.calls if "--output=cat" in c]
+    assert len(reads) == 3
+    # Each read after the first comes after a --sync.
+    assert module.calls[1] == ["/bin/journalctl", "--sync"]
+
+
+def test_without_the_last_line_the_output_is_what_arrived_by_the_deadline():
+    module = ArrivingJournal(["killed before its end"])
+    assert run_output(module, "abc", deadline=0.05, interval=0.01) == ["killed before its end"]
+    # A line of the app's own that looks almost like the end line is output, not the end.
+    module = ArrivingJournal(["procfile: run ended, exit status x"])
+    assert run_output(module, "abc", deadline=0.02, interval=0.01) == ["procfile: run ended, exit status x"]

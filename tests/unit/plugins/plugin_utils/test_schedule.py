@@ -241,11 +241,11 @@ from ansible_collections.procfile.systemd.plugins.plugin_utils.schedule import (
 from ansible_collections.procfile.systemd.plugins.plugin_utils.validate import validate  # noqa: E402
 
 WHERE = "procfile_process_settings['report']"
-HOSTS = ["web-1", "web-2", "worker-1"]
+HOSTS = ("web-1", "web-2", "worker-1")
 
 
 def placed(settings, hostname, limited=False, defaults=None, counts=None, play=HOSTS):
-    return schedules(settings, defaults or {}, ["web", "report"], hostname, play, HOSTS + ["db-1"],
+    return schedules(settings, defaults or {}, ["web", "report"], hostname, list(play), list(HOSTS) + ["db-1"],
                      limited, counts)
 
 
@@ -312,7 +312,7 @@ def test_first_is_the_plays_first_host_and_only_it():
                      "errors": [], "warnings": []}
     assert [placed(settings, h)["types"]["report"]["here"] for h in HOSTS] == [True, False, False]
     # The play's first host, not the inventory's (ansible_play_hosts_all).
-    assert placed(settings, "web-2", play=["web-2", "web-1"])["types"]["report"]["here"] is True
+    assert placed(settings, "web-2", play=("web-2", "web-1"))["types"]["report"]["here"] is True
 
 
 def test_all_and_a_hostname():
