@@ -216,45 +216,36 @@ def an_hour_from_now(host):
             "schedule_on": "fleet-web-2"}
 
 
-def test_status_shows_the_last_and_next_run_and_a_failed_run_as_failing(fleet):
-    two = fleet[WEB[1]]
-    done = len(runs(two))
-    deploy(tick_settings=dict(EVERY_2S, schedule_on="fleet-web-2"), job_exit=3)
-    assert wait_for(lambda: len(runs(two)) >= done + 2, timeout=DEADLINE)
-    # No more runs: the last one stays the failed one.
+def test_run_type_runs_it_now_and_status_shows_last_and_next_run_and_failing(fleet):
+    one, two = fleet[WEB[0]], fleet[WEB[1]]
+    # Daily, an hour from now: no scheduled run during this test, only those it asks for.
     daily = an_hour_from_now(two)
     deploy(tick_settings=daily, job_exit=3)
+    before, elsewhere = len(runs(two)), len(runs(one))
+    # A failing run fails the play, with its output (read once all of it is in the journal).
+    rc, out = playbook("schedule.yml", "--tags", "run", check=False, procfile_run_type="tick")
+    assert rc != 0 and "tick ran on fleet-web-2 as tick.scheduled" in out, out[-3000:]
+    assert "failed (exit-code, exit status 3) on fleet-web-2" in out, out[-3000:]
+    # It ran on the timer's host, through its unit, once.
+    assert len(runs(two)) == before + 1 and len(runs(one)) == elsewhere
     _rc, out = playbook("schedule.yml", "--tags", "status")
     rows = status_rows(out)
     assert list(rows) == [("tick", "fleet-web-2")], out[-3000:]
     row = rows[("tick", "fleet-web-2")]
     assert row[2:4] == daily["schedule"].split() and row[-1] == "failing", row
     assert "exit-code" in row and "3" in row, row
-    # The next run, an hour from now (the date and the time the schedule names).
+    # The next run: the time the schedule names, an hour from now.
     assert row[-2] == daily["schedule"].split()[1], row
-    # Succeeding again (run now): passing.
+    # Succeeding again: passing.
     deploy(tick_settings=daily, job_exit=0)
-    playbook("schedule.yml", "--tags", "run", procfile_run_type="tick")
+    _rc, out = playbook("schedule.yml", "--tags", "run", procfile_run_type="tick")
+    assert "tick ran on fleet-web-2 as tick.scheduled" in out, out[-3000:]
     row = status_rows(playbook("schedule.yml", "--tags", "status")[1])[("tick", "fleet-web-2")]
     assert row[-1] == "passing" and "success" in row, row
-
-
-def test_run_type_runs_it_now_on_its_host_through_its_unit(fleet):
-    one, two = fleet[WEB[0]], fleet[WEB[1]]
-    daily = an_hour_from_now(two)
-    deploy(tick_settings=daily)
-    before, elsewhere = len(runs(two)), len(runs(one))
-    rc, out = playbook("schedule.yml", "--tags", "run", procfile_run_type="tick")
-    assert "tick ran on fleet-web-2 as tick.scheduled" in out, out[-3000:]
-    assert len(runs(two)) == before + 1 and len(runs(one)) == elsewhere
-    # A failing run fails the play, with its output.
-    deploy(tick_settings=daily, job_exit=3)
-    rc, out = playbook("schedule.yml", "--tags", "run", check=False, procfile_run_type="tick")
-    assert rc != 0 and "tick ran on fleet-web-2" in out, out[-3000:]
-    # A type that is not scheduled anywhere is refused, naming the variable.
+    # A type that is not scheduled anywhere is refused, naming the variable; nothing ran.
     rc, out = playbook("schedule.yml", "--tags", "run", check=False, procfile_run_type="web")
     assert rc != 0 and "procfile_run_type web" in out, out[-3000:]
-    assert len(runs(two)) == before + 2
+    assert len(runs(two)) == before + 2 and len(runs(one)) == elsewhere
 
 
 def test_remove_leaves_no_timer_service_stamp_or_run(fleet):
