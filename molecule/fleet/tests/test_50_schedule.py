@@ -84,6 +84,12 @@ def test_a_limited_run_keeps_the_timer_of_first_where_it_is(fleet):
 
 def test_schedule_on_moves_the_timer_and_a_dropped_schedule_removes_it(fleet):
     one, two = fleet[WEB[0]], fleet[WEB[1]]
+    # --check --diff tells the move: the new host's two files, the old host's timer going.
+    _rc, out = deploy(True, "--check", "--diff", tick_settings=dict(EVERY_2S, schedule_on="fleet-web-2"))
+    assert "+++ after: /etc/systemd/system/cron-tick.timer" in out and "+OnCalendar=*:*:0/2" in out, out[-3000:]
+    assert "+++ after: /etc/systemd/system/cron-tick.service" in out, out[-3000:]
+    assert "-scheduled tick (cron-tick.timer)" in out, out[-3000:]
+    assert has_units(one) == list(UNITS) and has_units(two) == []
     deploy(tick_settings=dict(EVERY_2S, schedule_on="fleet-web-2"))
     assert has_units(one) == [] and has_units(two) == list(UNITS)
     # The old host's last-run stamp went with its timer: scheduling tick there again later
