@@ -201,12 +201,13 @@ def status_table(statuses, joined=False):
     return "\n".join(lines) if joined else lines
 
 
-def dyno_units(status, selector=""):
+def dyno_units(status, selector="", elsewhere=()):
     """{units, errors}: the journal --unit patterns of SELECTOR (a type, an instance in the
     dyno form `worker.2`, or "" for every type) in STATUS, procfile_status's data of one
     host; errors name the types and instances the host has. A scheduled type selects its
     service (<app>-<type>.service: each run is one of its invocations); "" selects the
-    scheduled types' services too."""
+    scheduled types' services too. ELSEWHERE: the types scheduled on the play's other
+    hosts, which a host without their timer has nothing of (no error, no unit)."""
     app = status["app"]
     present = dict((t["type"], []) for t in status["types"])
     for row in status["instances"]:
@@ -214,6 +215,9 @@ def dyno_units(status, selector=""):
     scheduled = [r["type"] for r in status.get("scheduled") or []]
     if selector and selector in scheduled:
         return {"units": [units.scheduled_name(app, selector)], "errors": []}
+    if selector and selector in elsewhere and selector not in present:
+        # Scheduled on another host of the play (schedule_on): nothing of it here, no error.
+        return {"units": [], "errors": []}
     chosen, errors = dyno.select(app, [selector] if selector else [], present)
     if scheduled:
         # The message ends with what the host has: its scheduled types belong there.

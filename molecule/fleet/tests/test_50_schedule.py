@@ -155,30 +155,31 @@ def test_pause_stops_the_running_job_and_runs_nothing_until_resume(fleet):
 
 def test_a_run_due_while_the_server_was_off_runs_once_after_boot(fleet):
     two = fleet[WEB[1]]
-    # Two ticks of one minute, at :05 and :15, at least 40 s from now: both fall while the
-    # server is off, and the schedule has no other tick for a day.
-    clock = now(two)
-    minute = (int(clock) // 60 + 1) * 60
-    if minute - clock < 40:
-        minute += 60
-    hhmm = two.check_output("date -d @%d +%%H:%%M" % minute)
-    deploy(tick_settings={"schedule": "*-*-* %s:05,15" % hhmm, "schedule_on": "fleet-web-2"})
+    # Six ticks two seconds apart, in one minute, the first at least 30 s from now (the
+    # deploy and the poweroff come first): all of them fall while the server is off, and
+    # the schedule has no other tick for a day.
+    first = int(now(two)) + 30
+    if first % 60 > 49:
+        first += 60 - first % 60
+    last = first + 10
+    hhmm = two.check_output("date -d @%d +%%H:%%M" % first)
+    seconds = ",".join("%02d" % (first % 60 + n) for n in range(0, 11, 2))
+    deploy(tick_settings={"schedule": "*-*-* %s:%s" % (hhmm, seconds), "schedule_on": "fleet-web-2"})
     assert props(two, "cron-tick.timer", "ActiveState")["ActiveState"] == "active"
-    before = [r for r in runs(two) if r[2] > minute]
-    assert before == []
+    assert [r for r in runs(two) if r[2] >= first] == []
     sandbox("poweroff", WEB[1])
     # The host's clock is this machine's (containers share the kernel's).
-    while time.time() < minute + 20:
-        time.sleep(1)
+    while time.time() < last + 2:
+        time.sleep(0.5)
     sandbox("start", WEB[1])
     two.run("systemctl is-system-running --wait")
-    assert wait_for(lambda: [r for r in runs(two) if r[2] > minute], timeout=DEADLINE), runs(two)[-3:]
-    caught_up = [r for r in runs(two) if r[2] > minute]
-    # Once for the two missed ticks, after the boot; and nothing more is due today.
+    assert wait_for(lambda: [r for r in runs(two) if r[2] >= first], timeout=DEADLINE), runs(two)[-3:]
+    caught_up = [r for r in runs(two) if r[2] >= first]
+    # Once for the six missed ticks, after the boot; and nothing more is due today.
     time.sleep(6)
-    assert [r for r in runs(two) if r[2] > minute] == caught_up
+    assert [r for r in runs(two) if r[2] >= first] == caught_up
     assert len(caught_up) == 1, caught_up
-    assert caught_up[0][2] > minute + 20
+    assert caught_up[0][2] > last
 
 
 def test_a_bad_calendar_or_cron_expression_is_refused_naming_the_variable(fleet):
@@ -248,6 +249,10 @@ def test_run_type_runs_it_now_and_status_shows_last_and_next_run_and_failing(fle
     assert "tick ran on fleet-web-2 as tick.scheduled" in out, out[-3000:]
     row = status_rows(playbook("schedule.yml", "--tags", "status")[1])[("tick", "fleet-web-2")]
     assert row[-1] == "passing" and "success" in row, row
+    # --tags logs of the type: its runs, each with the wrapper's last line.
+    _rc, out = playbook("schedule.yml", "--tags", "logs", procfile_log_type="tick", procfile_log_lines=20)
+    assert "tick ran on fleet-web-2 as tick.scheduled" in out, out[-3000:]
+    assert "procfile: run ended, exit status 3" in out and "procfile: run ended, exit status 0" in out, out[-3000:]
     # A type that is not scheduled anywhere is refused, naming the variable; nothing ran.
     rc, out = playbook("schedule.yml", "--tags", "run", check=False, procfile_run_type="web")
     assert rc != 0 and "procfile_run_type web" in out, out[-3000:]

@@ -77,3 +77,10 @@ def test_a_scheduled_type_selects_its_service_and_every_type_includes_it():
     only = status([], [])
     only["scheduled"] = [{"type": "report"}]
     assert dyno_units(only) == {"units": ["shop-report.service"], "errors": []}
+
+
+def test_a_type_scheduled_on_another_host_selects_nothing_here_and_is_no_error():
+    host = status(["web"], [("web", 1)])
+    assert dyno_units(host, "report", elsewhere=["report"]) == {"units": [], "errors": []}
+    # Not scheduled anywhere: still an error.
+    assert dyno_units(host, "report", elsewhere=["cleanup"])["errors"]
