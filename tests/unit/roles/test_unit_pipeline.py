@@ -51,20 +51,25 @@ def derived(name, variables):
     return ENV.compile_expression(expression[2:-2])(**variables)
 
 
-def render(app, process, settings_=None, **role_vars):
+def unit_variables(app, item, settings_=None, **role_vars):
+    """The variables a unit template of APP renders with, ITEM being what it is for."""
     variables = dict(DEFAULTS)
     variables.update(ROLE_VARS)
     variables.update(role_vars)
     variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
     variables.update(
         procfile_app=app, procfile_root="/srv/" + app, _procfile_user=app, _procfile_group=app,
-        procfile_process_settings=settings_ or {}, item=process,
+        procfile_process_settings=settings_ or {}, item=item,
         _procfile_read={"procfile": "/srv/%s/Procfile" % app},
         ansible_managed="Ansible managed",
         _procfile_target=app + ".target",
         _procfile_env_file="/etc/procfile-systemd/%s/environment" % app,
     )
-    return TEMPLATE.render(**derive_paths(variables))
+    return derive_paths(variables)
+
+
+def render(app, process, settings_=None, **role_vars):
+    return TEMPLATE.render(**unit_variables(app, process, settings_, **role_vars))
 
 
 def derive_paths(variables):
@@ -385,16 +390,7 @@ SCHEDULED_TEMPLATE = ENV.from_string((ROLE / "templates" / "scheduled.service.j2
 def render_scheduled(app, process, schedule, settings_=None, **role_vars):
     """The timer and the service of a scheduled type, as the unit_files lookup renders
     them (ITEM: the process with its `schedule`, the schedules filter's entry)."""
-    variables = dict(DEFAULTS)
-    variables.update(ROLE_VARS)
-    variables.update(role_vars)
-    variables["_procfile_hardening_settings"] = derived("_procfile_hardening_settings", variables)
-    variables.update(
-        procfile_app=app, procfile_root="/srv/" + app, _procfile_user=app, _procfile_group=app,
-        procfile_process_settings=settings_ or {}, item=dict(process, schedule=schedule),
-        _procfile_read={"procfile": "/srv/%s/Procfile" % app}, ansible_managed="Ansible managed",
-        _procfile_target=app + ".target", _procfile_env_file="/etc/procfile-systemd/%s/environment" % app)
-    variables = derive_paths(variables)
+    variables = unit_variables(app, dict(process, schedule=schedule), settings_, **role_vars)
     return TIMER_TEMPLATE.render(**variables), SCHEDULED_TEMPLATE.render(**variables)
 
 
