@@ -3,6 +3,8 @@ real systemd-analyze, and the systemctl steps of apply and remove against a fake
 
 from __future__ import absolute_import, division, print_function
 
+__metaclass__ = type
+
 import shutil
 
 import pytest
