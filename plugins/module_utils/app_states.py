@@ -98,12 +98,6 @@ def read_pause_record(module, path):
                              "it" % path)
 
 
-def _timer_states(host, app, scheduled):
-    timers, services = sched.unit_names(app, scheduled)
-    return timers, services, host.states(timers + services, "Id,ActiveState,UnitFileState",
-                                         check=False) if scheduled else {}
-
-
 def pause(module, host, app, owned_types, unit_dir, state_file, scheduled=()):
     """Stop and disable the instances, recorded for resume, and the timers of SCHEDULED
     (the scheduled types the host has): a running job is stopped, and no run starts until
@@ -111,10 +105,8 @@ def pause(module, host, app, owned_types, unit_dir, state_file, scheduled=()):
     record = read_pause_record(module, state_file)
     present = present_instances(host, app, owned_types, unit_dir)
     units = [instance_name(app, t, n) for t in owned_types for n in sorted(present[t])]
-    timers, services, states = _timer_states(host, app, scheduled)
-    running = [u for u in timers + services
-               if states.get(u, {}).get("ActiveState") in ACTIVE_STATES + ("deactivating",)]
-    enabled = [u for u in timers if states.get(u, {}).get("UnitFileState") == "enabled"]
+    timers = sched.stopping(app, scheduled, sched.unit_states(host, app, list(scheduled)))
+    running, enabled = timers["stop"], timers["disable"]
     kept = record is not None
     if record is None:
         record = dict((t, sorted(present[t])) for t in owned_types)

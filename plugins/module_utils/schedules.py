@@ -101,28 +101,38 @@ def calendar_problems(module, files):
     return problems
 
 
+def unit_states(host, app, types):
+    """One `systemctl show` of TYPES' timers and services: {unit: {ActiveState,
+    UnitFileState}} (none asked for when TYPES is empty)."""
+    timers, services = unit_names(app, types)
+    return host.states(timers + services, "Id,ActiveState,UnitFileState", check=False) if types else {}
+
+
+def stopping(app, types, states):
+    """What stopping TYPES' timers takes, from STATES (unit_states'): {"stop": their
+    timers and services that run, "disable": their timers that are enabled}."""
+    timers, services = unit_names(app, types)
+    return dict(stop=[u for u in timers + services
+                      if states.get(u, {}).get("ActiveState") in ACTIVE_STATES + ("deactivating",)],
+                disable=[u for u in timers if states.get(u, {}).get("UnitFileState") == "enabled"])
+
+
 def plan(host, app, schedules, mine, paused):
     """What apply does to the scheduled types: {"timers": kept types, "enable": timers,
     "start": timers, "remove": types leaving, "stop": running units of those}."""
     keep = kept(schedules, mine)
     gone = leaving(schedules, mine)
-    timers, _services = unit_names(app, keep)
-    gone_timers, gone_services = unit_names(app, gone)
-    states = host.states(timers + gone_timers + gone_services, "Id,ActiveState,UnitFileState",
-                         check=False) if timers or gone else {}
+    timers = unit_names(app, keep)[0]
+    states = unit_states(host, app, keep + gone)
     if paused:
         enable, start = [], []
     else:
         enable = [u for u in timers if states.get(u, {}).get("UnitFileState") != "enabled"]
         start = [u for u in timers if states.get(u, {}).get("ActiveState") not in ACTIVE_STATES]
-    stop = [u for u in gone_timers + gone_services
-            if states.get(u, {}).get("ActiveState") in ACTIVE_STATES + ("deactivating",)]
-    disable = [u for u in gone_timers if states.get(u, {}).get("UnitFileState") == "enabled"]
     files = [path for t in gone for key, path in sorted(mine["scheduled"][t].items())
              if key in ("timer", "service")]
-    return dict(timers=keep, enable=enable, start=start, remove=gone, stop=stop,
-                disable=disable, files=files,
-                clean=[u for u, t in zip(gone_timers, gone) if "timer" in mine["scheduled"][t]])
+    return dict(stopping(app, gone, states), timers=keep, enable=enable, start=start, remove=gone,
+                files=files, clean=[timer_name(app, t) for t in gone if "timer" in mine["scheduled"][t]])
 
 
 def remove_units(host, todo):
